@@ -1,0 +1,135 @@
+"""The rule catalogue: one SQL file per rule in checks/rules/, its metadata in a leading TOML comment.
+
+A rule file looks like this:
+
+    /* rule
+    id = "SHARE-NO-CONSENT"
+    family = "consent"            # rules of one family with an `order` exclude each other per subject
+    order = 1                     # precedence inside the family (lowest applies); omit when independent
+    severity = "high"             # the base severity; the query may raise it per row
+    subject_type = "disclosure"
+    population = "consent_disclosures_week"   # the view whose rows the rule checks (coverage)
+    feeds = ["disclosures", "consents", "students"]   # required; ["a|b"] means a or b
+    legal_source = "AVG art. 6(1)(a), 7(1)"
+    [title]
+    en = "..."
+    nl = "..."
+    [explanation]     # {names} are keys of the query's `facts`
+    en = "..."
+    nl = "..."
+    */
+    SELECT subject_id, severity, school_id, occurred_at, actor_id, student_id, recipient_id, facts
+    FROM ...
+
+The query sees the views set up by checks.context for the week being checked. It returns one row per
+violating subject with exactly the columns of `RESULT_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+RULES_DIR = Path(__file__).parent / "rules"
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}  # 0 = worst
+SUBJECT_TYPES = ("access_event", "disclosure", "agreement", "policy", "source_system")
+RESULT_COLUMNS = (
+    "subject_id",
+    "severity",
+    "school_id",
+    "occurred_at",
+    "actor_id",
+    "student_id",
+    "recipient_id",
+    "facts",
+)
+LANGUAGES = ("en", "nl")
+
+_HEADER = re.compile(r"\A\s*/\*\s*rule\s*\n(.*?)\*/", re.S)
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+class CatalogueError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    family: str
+    order: int | None
+    severity: str
+    subject_type: str
+    population: str
+    feeds: tuple[tuple[str, ...], ...]  # each entry: any one of these feeds satisfies it
+    legal_source: str
+    title: dict[str, str]
+    explanation: dict[str, str]
+    sql: str
+    path: Path
+
+    def placeholders(self, lang: str) -> list[str]:
+        return _PLACEHOLDER.findall(self.explanation[lang])
+
+
+def parse_rule_file(path: Path) -> Rule:
+    text = path.read_text(encoding="utf-8")
+    match = _HEADER.match(text)
+    if not match:
+        raise CatalogueError(f"{path.name}: no '/* rule ... */' header")
+    try:
+        meta = tomllib.loads(match[1])
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"{path.name}: header is not valid TOML: {exc}") from None
+    sql = text[match.end() :].strip().rstrip(";")
+    try:
+        rule = Rule(
+            id=meta["id"],
+            family=meta["family"],
+            order=meta.get("order"),
+            severity=meta["severity"],
+            subject_type=meta["subject_type"],
+            population=meta["population"],
+            feeds=tuple(tuple(entry.split("|")) for entry in meta["feeds"]),
+            legal_source=meta["legal_source"],
+            title={lang: meta["title"][lang] for lang in LANGUAGES},
+            explanation={lang: meta["explanation"][lang] for lang in LANGUAGES},
+            sql=sql,
+            path=path,
+        )
+    except KeyError as exc:
+        raise CatalogueError(f"{path.name}: header lacks {exc}") from None
+    if rule.severity not in SEVERITIES:
+        raise CatalogueError(f"{path.name}: unknown severity {rule.severity!r}")
+    if rule.subject_type not in SUBJECT_TYPES:
+        raise CatalogueError(f"{path.name}: unknown subject_type {rule.subject_type!r}")
+    if path.stem != rule.id:
+        raise CatalogueError(f"{path.name}: file name must be the rule id {rule.id}")
+    if set(rule.placeholders("en")) != set(rule.placeholders("nl")):
+        raise CatalogueError(f"{path.name}: English and Dutch explanations name different facts")
+    return rule
+
+
+@lru_cache(maxsize=1)
+def load_catalogue() -> tuple[Rule, ...]:
+    """All rules, in catalogue order (by family, then precedence, then id)."""
+    rules = [parse_rule_file(path) for path in sorted(RULES_DIR.glob("*.sql"))]
+    ids = [r.id for r in rules]
+    if len(ids) != len(set(ids)):
+        raise CatalogueError("duplicate rule ids in checks/rules")
+    return tuple(sorted(rules, key=lambda r: (FAMILY_ORDER.get(r.family, 99), r.order or 99, r.id)))
+
+
+FAMILY_ORDER = {"access": 0, "consent": 1, "exception": 2, "processor": 3, "standing": 4}
+
+
+def rule_by_id(rule_id: str) -> Rule:
+    for rule in load_catalogue():
+        if rule.id == rule_id:
+            return rule
+    raise KeyError(rule_id)

@@ -1,0 +1,321 @@
+"""The `schoolaudit` command line (spec/outputs.md).
+
+`run`, `ingest`, `check` and `report` execute the Dagster job of the code location in-process, so there
+is one pipeline, not two. Exit status: 0 success, 1 a finding at or above --fail-on, 2 a usage error or
+unusable input, with one line that says what is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from checks.registry import SEVERITIES, SEVERITY_RANK
+from pipelines.resources import DEFAULT_DB, DEFAULT_OUT
+from pipelines.settings import ConfigError, load_settings
+from pipelines.weeks import WeekError, last_complete_week, parse_week
+
+REPORT_FILES = ("privacy-officer.html", "privacy-officer.pdf", "council-summary.html", "council-summary.pdf")
+
+
+class UsageError(Exception):
+    """A mistake of the user's: printed as one line, exit status 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (UsageError, ConfigError, WeekError) as exc:
+        print(f"schoolaudit: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("schoolaudit: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="schoolaudit",
+        description="Weekly privacy compliance audit of a Dutch school board's access logs and disclosures.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name, handler, help_text):
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    demo = add("demo", _demo, "Generate a two-school board with planted violations, audit its last week.")
+    demo.add_argument("--out", default="out/demo", help="folder for the data, warehouse and reports")
+    _lang(demo)
+
+    run = add("run", _run, "Ingest, check and report one week.")
+    run.add_argument("--landing", required=True, help="the landing folder (spec/landing.md)")
+    _db(run)
+    _out(run)
+    _week(run)
+    _lang(run)
+    _config(run)
+    run.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 when a finding this severe or worse exists")
+
+    ingest = add("ingest", _ingest, "Only ingest the landing folder (idempotent).")
+    ingest.add_argument("--landing", required=True)
+    _db(ingest)
+    _config(ingest)
+
+    check = add("check", _check, "Only run the rules for a week (replaces that week's findings).")
+    _db(check)
+    _week(check)
+    _config(check)
+
+    report = add("report", _report, "Only write the reports of a week.")
+    _db(report)
+    _out(report)
+    _week(report)
+    _lang(report)
+    _config(report)
+
+    generate = add("generate", _generate, "Write synthetic landing data with planted violations.")
+    generate.add_argument("--out", required=True, help="folder: landing data goes to OUT/landing")
+    generate.add_argument("--schools", type=_positive, default=2)
+    generate.add_argument("--students", type=_positive, default=600)
+    generate.add_argument("--weeks", type=_positive, default=4)
+    generate.add_argument("--seed", type=int, default=7)
+    generate.add_argument("--until", type=_date, help="generate the weeks before this date (default: today)")
+    return parser
+
+
+def _db(sub):
+    sub.add_argument("--db", default=DEFAULT_DB, help=f"the DuckDB warehouse (default {DEFAULT_DB})")
+
+
+def _out(sub):
+    sub.add_argument("--out", default=DEFAULT_OUT, help=f"reports go to OUT/<week>/ (default {DEFAULT_OUT})")
+
+
+def _week(sub):
+    sub.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: the last complete week)")
+
+
+def _lang(sub):
+    sub.add_argument("--lang", choices=("en", "nl"), default="en", help="report language")
+
+
+def _config(sub):
+    sub.add_argument("--config", help="TOML file with rule parameters (defaults in spec/rules.md)")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+# --- commands -------------------------------------------------------------------------------------
+
+
+def _run(args) -> int:
+    settings = load_settings(args.config)
+    landing = _landing(args.landing)
+    week = _resolve_week(args.week, settings.timezone)
+    _say(f"auditing week {week}: ingest {landing}, warehouse {args.db}")
+    _execute(args, landing=landing, week=week, stages="all")
+    counts = _summary(args.db, week, settings.timezone)
+    _print_reports(Path(args.out) / week)
+    return _fail_on(args.fail_on, counts)
+
+
+def _ingest(args) -> int:
+    settings = load_settings(args.config)
+    landing = _landing(args.landing)
+    _say(f"ingesting {landing} into {args.db}")
+    _execute(args, landing=landing, week=None, stages="ingest")
+    from pipelines.warehouse import connect
+
+    con = connect(args.db, settings.timezone, read_only=True)
+    try:
+        files, rows, quarantined = con.execute(
+            "SELECT count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) FROM landing_files"
+        ).fetchone()
+    finally:
+        con.close()
+    _say(f"warehouse holds {files} delivered files: {rows} rows loaded, {quarantined} rows quarantined")
+    return 0
+
+
+def _check(args) -> int:
+    settings = load_settings(args.config)
+    week = _resolve_week(args.week, settings.timezone)
+    _require_db(args.db)
+    _say(f"checking week {week} in {args.db}")
+    _execute(args, landing=None, week=week, stages="check")
+    _summary(args.db, week, settings.timezone)
+    return 0
+
+
+def _report(args) -> int:
+    settings = load_settings(args.config)
+    week = _resolve_week(args.week, settings.timezone)
+    _require_db(args.db)
+    _say(f"writing the reports of week {week}")
+    _execute(args, landing=None, week=week, stages="report")
+    _print_reports(Path(args.out) / week)
+    return 0
+
+
+def _generate(args) -> int:
+    from pipelines.generate import generate
+
+    result = generate(
+        Path(args.out), schools=args.schools, students=args.students, weeks=args.weeks, seed=args.seed, until=args.until
+    )
+    total = sum(result.counts.values())
+    _say(f"wrote {total} rows in {len(result.counts)} feeds to {result.landing}")
+    _say(f"weeks {result.weeks[0]} to {result.weeks[-1]}; expected findings: {result.expected}")
+    return 0
+
+
+def _demo(args) -> int:
+    from pipelines.generate import generate
+
+    out = Path(args.out)
+    result = generate(out)
+    _say(f"generated a two-school board in {result.landing} (expected findings: {result.expected})")
+    run_args = argparse.Namespace(
+        landing=str(result.landing),
+        db=str(out / "warehouse.duckdb"),
+        out=str(out / "reports"),
+        week=result.weeks[-1],
+        lang=args.lang,
+        config=None,
+        fail_on=None,
+    )
+    return _run(run_args)
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _landing(path: str) -> Path:
+    landing = Path(path)
+    if not landing.exists():
+        raise UsageError(f"landing folder {landing} does not exist")
+    if not landing.is_dir():
+        raise UsageError(f"landing folder {landing} is not a folder")
+    return landing
+
+
+def _require_db(path: str) -> None:
+    if not Path(path).is_file():
+        raise UsageError(f"warehouse {path} does not exist: run 'schoolaudit ingest' or 'schoolaudit run' first")
+
+
+def _resolve_week(text: str | None, timezone: str) -> str:
+    week = text or last_complete_week(timezone)
+    monday, sunday = parse_week(week)
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    if sunday >= datetime.now(ZoneInfo(timezone)).date():
+        raise UsageError(f"week {week} has not ended yet; the last complete week is {last_complete_week(timezone)}")
+    if monday.isoformat() < "2020-01-06":
+        raise UsageError(f"week {week} is before 2020-W02, the first week the auditor covers")
+    return week
+
+
+def _execute(args, landing: Path | None, week: str | None, stages: str) -> None:
+    """Run the code location's job in-process with this invocation's paths."""
+    import dagster as dg
+
+    from pipelines.assets import weekly_findings, weekly_reports
+    from pipelines.definitions import build_definitions
+    from pipelines.resources import AuditSettings, Warehouse
+    from pipelines.weeks import partition_key
+
+    config_file = str(Path(args.config).resolve()) if getattr(args, "config", None) else None
+    settings = load_settings(config_file)
+    resources = {
+        "audit": AuditSettings(
+            landing=str(landing or ""),
+            out=str(getattr(args, "out", DEFAULT_OUT)),
+            lang=getattr(args, "lang", "en"),
+            config_file=config_file,
+        ),
+        "warehouse": Warehouse(database=str(args.db), timezone=settings.timezone),
+    }
+    defs = build_definitions(resources)
+    selection = {
+        "all": None,
+        "ingest": None,
+        "check": [weekly_findings.key],
+        "report": [weekly_reports.key],
+    }[stages]
+    job = defs.resolve_job_def("ingest_landing" if stages == "ingest" else "weekly_audit")
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    result = job.execute_in_process(
+        partition_key=partition_key(week) if week else None,
+        asset_selection=selection,
+        run_config=quiet,
+        instance=dg.DagsterInstance.ephemeral(),  # nothing written outside the paths given
+        raise_on_error=True,
+    )
+    if not result.success:  # raise_on_error normally raises first; this is a guard
+        raise RuntimeError("the audit job failed")
+
+
+def _summary(db: str, week: str, timezone: str) -> dict[str, int]:
+    from pipelines.warehouse import connect
+
+    con = connect(db, timezone, read_only=True)
+    try:
+        counts = dict(con.execute("SELECT severity, count(*) FROM findings WHERE week = ? GROUP BY 1", [week]).fetchall())
+        not_evaluated = [
+            r[0]
+            for r in con.execute(
+                "SELECT rule_id FROM coverage WHERE week = ? AND status <> 'evaluated' ORDER BY 1", [week]
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    parts = [f"{counts.get(s, 0)} {s}" for s in SEVERITIES if counts.get(s)]
+    _say(f"week {week}: {sum(counts.values())} findings" + (f" ({', '.join(parts)})" if parts else ""))
+    if not_evaluated:
+        _say(f"not evaluated (feeds missing): {', '.join(not_evaluated)}")
+    return counts
+
+
+def _print_reports(folder: Path) -> None:
+    _say(f"reports in {folder.resolve()}:")
+    for name in REPORT_FILES + ("findings.csv", "coverage.csv", "quarantine.csv"):
+        _say(f"  {folder.resolve() / name}")
+
+
+def _fail_on(threshold: str | None, counts: dict[str, int]) -> int:
+    if threshold is None:
+        return 0
+    worst_allowed = SEVERITY_RANK[threshold]
+    return 1 if any(count and SEVERITY_RANK[s] <= worst_allowed for s, count in counts.items()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

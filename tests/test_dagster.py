@@ -1,0 +1,83 @@
+"""The Dagster code location: definitions load, the schedule and sensor behave, the job runs in-process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from pipelines.definitions import build_definitions, defs
+from pipelines.jobs import landing_sensor, weekly_schedule
+from pipelines.resources import AuditSettings, Warehouse
+from pipelines.warehouse import connect
+from tests.conftest import DEMO_WEEK, ROOT
+
+
+def test_definitions_validate_with_the_dagster_command(tmp_path):
+    env = dict(os.environ, SCHOOLAUDIT_DB=str(tmp_path / "w.duckdb"), DAGSTER_HOME=str(tmp_path))
+    command = Path(sys.executable).parent / "dagster"
+    result = subprocess.run(
+        [str(command), "definitions", "validate", "-m", "pipelines.definitions"],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_code_location_has_the_audit_assets_schedule_and_sensor():
+    assert {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()} == {
+        "warehouse_ingest", "weekly_findings", "weekly_reports"
+    }
+    assert weekly_schedule.cron_schedule == "0 6 * * 1"
+    assert weekly_schedule.execution_timezone == "Europe/Amsterdam"
+
+
+def test_schedule_on_monday_morning_audits_the_week_just_ended():
+    monday = datetime(2026, 11, 23, 6, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    context = dg.build_schedule_context(scheduled_execution_time=monday)
+    requests = list(weekly_schedule.evaluate_tick(context).run_requests)
+    assert [r.partition_key for r in requests] == ["2026-11-16"]  # Monday of 2026-W47
+
+
+def test_sensor_requests_an_ingest_only_for_new_content(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "schools").mkdir(parents=True)
+    school = landing / "schools" / "schools.csv"
+    school.write_text("school_id,name,sector\n01AB,De Linde,PO\n", encoding="utf-8")
+    audit = AuditSettings(landing=str(landing))
+
+    first = landing_sensor(dg.build_sensor_context(resources={"audit": audit}))
+    assert isinstance(first, dg.RunRequest)
+    cursor = dg.build_sensor_context(resources={"audit": audit})
+    landing_sensor(cursor)
+    again = landing_sensor(dg.build_sensor_context(cursor=cursor.cursor, resources={"audit": audit}))
+    assert isinstance(again, dg.SkipReason)
+
+    # the same bytes under a new name are not new content
+    (landing / "schools" / "copy.csv").write_bytes(school.read_bytes())
+    same = landing_sensor(dg.build_sensor_context(cursor=cursor.cursor, resources={"audit": audit}))
+    assert isinstance(same, dg.SkipReason)
+
+    school.write_text("school_id,name,sector\n01AB,De Linde,PO\n02CD,Het Baken,VO\n", encoding="utf-8")
+    changed = landing_sensor(dg.build_sensor_context(cursor=cursor.cursor, resources={"audit": audit}))
+    assert isinstance(changed, dg.RunRequest) and changed.run_key != first.run_key
+
+
+def test_weekly_job_runs_in_process_on_a_temporary_warehouse(board, tmp_path):
+    db, out = tmp_path / "w.duckdb", tmp_path / "reports"
+    job = build_definitions(
+        {"audit": AuditSettings(landing=str(board.landing), out=str(out)), "warehouse": Warehouse(database=str(db))}
+    ).resolve_job_def("weekly_audit")
+    result = job.execute_in_process(partition_key="2026-11-16", instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    assert (out / DEMO_WEEK / "privacy-officer.html").is_file()
+    con = connect(db, read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM findings WHERE week = ?", [DEMO_WEEK]).fetchone()[0] > 0
+        assert con.execute("SELECT count(*) FROM landing_files").fetchone()[0] > 0
+    finally:
+        con.close()
