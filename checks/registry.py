@@ -50,7 +50,7 @@ RESULT_COLUMNS = (
 )
 LANGUAGES = ("en", "nl")
 
-_HEADER = re.compile(r"\A\s*/\*\s*rule\s*\n(.*?)\*/", re.S)
+_HEADER = re.compile(r"\A\s*/\*\s*rule\s*\n(.*?)\*/", re.DOTALL)
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 

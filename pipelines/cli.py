@@ -11,7 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from checks.context import SettingsError
 from checks.registry import SEVERITIES, SEVERITY_RANK
+from pipelines.generate import GenerateError
 from pipelines.resources import DEFAULT_DB, DEFAULT_OUT
 from pipelines.settings import ConfigError, load_settings
 from pipelines.weeks import WeekError, last_complete_week, parse_week
@@ -28,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (UsageError, ConfigError, WeekError) as exc:
+    except (UsageError, ConfigError, WeekError, GenerateError, SettingsError) as exc:
         print(f"schoolaudit: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

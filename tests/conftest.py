@@ -23,7 +23,7 @@ def schoolaudit(*args: str, cwd: Path | None = None, env: dict | None = None) ->
     script = Path(sys.executable).parent / "schoolaudit"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "pipelines.cli"]
     return subprocess.run(
-        command + list(args), cwd=cwd or ROOT, capture_output=True, text=True, env=env, timeout=900
+        command + list(args), check=False, cwd=cwd or ROOT, capture_output=True, text=True, env=env, timeout=900
     )
 
 

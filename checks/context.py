@@ -1,0 +1,268 @@
+"""What the rule SQL reads: TEMP tables, views and macros for the week being checked.
+
+`prepare(con, week, settings)` (re)creates them on the connection. Every rule file queries these
+names only, never the raw feeds' lineage columns, so a rule is a short anti-join against a population.
+
+Parameters and lookup tables
+    audit_week(week, week_start, week_end, start_at, end_at)   one row; start_at/end_at are the
+                                                               instants of local midnight (end exclusive)
+    audit_settings(...)                                        one row: the numeric parameters
+    role_allowance(role, category)                             what a role may view without involvement
+    special_category(category)                                 care, psychological_report, medical
+    guardian_16_17_category(category)                          what a guardian sees of a 16/17-year-old
+
+Macros
+    local_date_of(ts)                  the calendar date of an instant in the configured zone
+    in_force(valid_from, valid_to, d)  empty bounds are open
+    age_at(birth_date, d)              completed years, with the configured leap-day choice
+    agreement_in_force(signed_at, valid_from, valid_to, d)   also needs signed_at <= d
+
+Derived relations
+    involvement_all          involvements plus OneRoster-derived ones (relation 'roster')
+    involvement_window       the same with window_from/window_to widened by the grace days
+    role_allowance_in_force  staff roles joined to their allowances, with role_from/role_to
+    consent_local            consents with given_date / withdrawn_date (local dates)
+
+Populations (one row per subject checked)
+    access_week                access_log rows whose local date is in the week, resolved
+    staff_access_week          ... whose actor is staff
+    disclosure_week            disclosures whose local date is in the week, resolved
+    consent_disclosures_week   ... legal_basis consent
+    exception_disclosures_week ... any other legal basis (section C)
+    processor_disclosures_week ... legal_basis processor and recipient kind processor (section D)
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pipelines.contract import SPECIAL_CATEGORIES
+from pipelines.settings import Settings
+from pipelines.weeks import parse_week
+
+LEAP_DAY_CHOICES = ("march_1", "february_28")
+
+# Open interval bounds become these dates, so range joins compare plain dates (no OR on NULL).
+EARLIEST = "DATE '0001-01-01'"
+LATEST = "DATE '9999-12-31'"
+
+
+class SettingsError(ValueError):
+    """A parameter the rules cannot work with (a user's configuration mistake)."""
+
+
+def prepare(con, week: str, settings: Settings) -> None:
+    """Create the week's context on `con`. Safe to call again (everything is replaced)."""
+    week = week.strip()
+    monday, sunday = parse_week(week)
+    _check_settings(settings)
+    tz = _sql_text(settings.timezone)
+    special = _sql_list(SPECIAL_CATEGORIES)
+
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP MACRO local_date_of(ts) AS CAST(timezone('{tz}', ts) AS DATE);
+        CREATE OR REPLACE TEMP MACRO in_force(valid_from, valid_to, d) AS
+            coalesce(valid_from, {EARLIEST}) <= d AND d <= coalesce(valid_to, {LATEST});
+        CREATE OR REPLACE TEMP MACRO agreement_in_force(signed_at, valid_from, valid_to, d) AS
+            signed_at IS NOT NULL AND signed_at <= d AND in_force(valid_from, valid_to, d);
+        {_age_macro(settings.leap_day_birthday)}
+
+        CREATE OR REPLACE TEMP TABLE audit_week AS
+        SELECT '{week}' AS week,
+               DATE '{monday}' AS week_start,
+               DATE '{sunday}' AS week_end,
+               timezone('{tz}', TIMESTAMP '{monday} 00:00:00') AS start_at,
+               timezone('{tz}', CAST(DATE '{sunday}' + 1 AS TIMESTAMP)) AS end_at;
+        """
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE audit_settings AS SELECT ? AS timezone, ? AS grace_before_days, "
+        "? AS grace_after_days, ? AS renewal_horizon_days, ? AS log_gap_lookback_days",
+        [
+            settings.timezone,
+            settings.grace_before_days,
+            settings.grace_after_days,
+            settings.renewal_horizon_days,
+            settings.log_gap_lookback_days,
+        ],
+    )
+    _category_table(con, "special_category", SPECIAL_CATEGORIES)
+    _category_table(con, "guardian_16_17_category", settings.guardian_16_17_categories)
+    con.execute("CREATE OR REPLACE TEMP TABLE role_allowance (role VARCHAR, category VARCHAR)")
+    allowances = [(role, cat) for role, cats in settings.role_allowances.items() for cat in cats]
+    if allowances:
+        con.executemany("INSERT INTO role_allowance VALUES (?, ?)", allowances)
+
+    con.execute(
+        _DERIVED.format(
+            before=settings.grace_before_days,
+            after=settings.grace_after_days,
+            earliest=EARLIEST,
+            latest=LATEST,
+        )
+    )
+    con.execute(_POPULATIONS.format(special=special))
+
+
+def _check_settings(settings: Settings) -> None:
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise SettingsError(
+            f"timezone must be an IANA zone such as Europe/Amsterdam, got {settings.timezone!r}"
+        ) from None
+    if settings.leap_day_birthday not in LEAP_DAY_CHOICES:
+        raise SettingsError(
+            f"leap_day_birthday must be one of {', '.join(LEAP_DAY_CHOICES)}, "
+            f"got {settings.leap_day_birthday!r}"
+        )
+    for name in ("grace_before_days", "grace_after_days"):
+        value = getattr(settings, name)
+        if not isinstance(value, int) or value < 0:
+            raise SettingsError(f"{name} must be a whole number of days, 0 or more, got {value!r}")
+
+
+def _age_macro(leap_day_birthday: str) -> str:
+    # Completed years: the year difference, minus one while this year's birthday is still ahead.
+    # Compared as month*100+day, someone born on 29 February is still "before" on 28 February,
+    # so the default (older on 1 March in common years) falls out; the other choice moves the
+    # birthday to 28 February in common years.
+    feb_28 = "true" if leap_day_birthday == "february_28" else "false"
+    return f"""
+        CREATE OR REPLACE TEMP MACRO age_at(birth_date, d) AS
+            year(d) - year(birth_date)
+            - CASE WHEN month(d) * 100 + day(d) <
+                        month(birth_date) * 100 + day(birth_date)
+                        - CASE WHEN {feb_28} AND month(birth_date) = 2 AND day(birth_date) = 29
+                                    AND day(last_day(make_date(year(d), 2, 1))) = 28
+                               THEN 1 ELSE 0 END
+                   THEN 1 ELSE 0 END;
+    """
+
+
+def _category_table(con, name: str, categories) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (category VARCHAR)")
+    if categories:
+        con.executemany(f"INSERT INTO {name} VALUES (?)", [(c,) for c in categories])
+
+
+def _sql_text(text: str) -> str:
+    return str(text).replace("'", "''")
+
+
+def _sql_list(values) -> str:
+    return "[" + ", ".join(f"'{_sql_text(v)}'" for v in values) + "]"
+
+
+_DERIVED = """
+CREATE OR REPLACE TEMP VIEW involvement_all AS
+SELECT staff_id, student_id, relation, valid_from, valid_to, case_id FROM involvements
+UNION ALL
+SELECT staff_id, student_id, 'roster', valid_from, valid_to, NULL FROM roster_involvements;
+
+-- The window in which an involvement explains an access: grace before the start and after the end.
+CREATE OR REPLACE TEMP VIEW involvement_window AS
+SELECT *,
+       coalesce(valid_from - {before}, {earliest}) AS window_from,
+       coalesce(valid_to + {after}, {latest}) AS window_to
+FROM involvement_all;
+
+CREATE OR REPLACE TEMP VIEW role_allowance_in_force AS
+SELECT s.staff_id, s.school_id, s.role, r.category,
+       coalesce(s.valid_from, {earliest}) AS role_from,
+       coalesce(s.valid_to, {latest}) AS role_to
+FROM staff s JOIN role_allowance r ON r.role = s.role;
+
+CREATE OR REPLACE TEMP VIEW consent_local AS
+SELECT c.* EXCLUDE (_file_hash, _line),
+       local_date_of(c.given_at) AS given_date,
+       local_date_of(c.withdrawn_at) AS withdrawn_date
+FROM consents c;
+"""
+
+# The week's populations are materialised once: every rule of a section reads them.
+# The instant range (widened by a day) lets DuckDB skip row groups; the local date decides.
+_POPULATIONS = """
+CREATE OR REPLACE TEMP TABLE access_week AS
+WITH in_week AS (
+    SELECT a.*, local_date_of(a.occurred_at) AS local_date
+    FROM access_log a, audit_week w
+    WHERE a.occurred_at >= w.start_at - INTERVAL 1 DAY AND a.occurred_at < w.end_at + INTERVAL 1 DAY
+      AND local_date_of(a.occurred_at) BETWEEN w.week_start AND w.week_end
+),
+staff_account AS (
+    SELECT staff_id, bool_or(account_type = 'shared') AS shared FROM staff GROUP BY staff_id
+),
+guardian_account AS (SELECT DISTINCT guardian_id FROM guardians),
+resolved AS (
+    SELECT a.*,
+           coalesce(nullif(a.category, ''), nullif(d.category, ''), 'general') AS resolved_category,
+           d.case_id AS document_case_id
+    FROM in_week a LEFT JOIN documents d ON d.document_id = a.document_id
+)
+SELECT a.source_system || ':' || a.event_id AS subject_id,
+       a.source_system, a.event_id, a.occurred_at, a.local_date,
+       a.actor_id, a.actor_type, a.student_id, a.action, a.document_id,
+       a.resolved_category AS category,
+       a.document_case_id,
+       a.resolved_category IN (SELECT category FROM special_category) AS is_special,
+       coalesce(a.break_glass, false) AS break_glass,
+       a.justification,
+       coalesce(a.break_glass, false) AND coalesce(trim(a.justification), '') <> ''
+           AS justified_break_glass,
+       s.school_id,
+       s.student_id IS NOT NULL AS student_known,
+       s.birth_date AS student_birth_date,
+       CASE a.actor_type
+           WHEN 'staff' THEN sa.staff_id IS NOT NULL
+           WHEN 'guardian' THEN ga.guardian_id IS NOT NULL
+           WHEN 'student' THEN actor_student.student_id IS NOT NULL
+       END AS actor_known,
+       a.actor_type = 'staff' AND coalesce(sa.shared, false) AS shared_account
+FROM resolved a
+LEFT JOIN students s ON s.student_id = a.student_id
+LEFT JOIN students actor_student ON a.actor_type = 'student' AND actor_student.student_id = a.actor_id
+LEFT JOIN staff_account sa ON a.actor_type = 'staff' AND sa.staff_id = a.actor_id
+LEFT JOIN guardian_account ga ON a.actor_type = 'guardian' AND ga.guardian_id = a.actor_id;
+
+CREATE OR REPLACE TEMP VIEW staff_access_week AS
+SELECT * FROM access_week WHERE actor_type = 'staff';
+
+CREATE OR REPLACE TEMP TABLE disclosure_week AS
+WITH in_week AS (
+    SELECT d.* EXCLUDE (_file_hash, _line), local_date_of(d.occurred_at) AS local_date
+    FROM disclosures d, audit_week w
+    WHERE d.occurred_at >= w.start_at - INTERVAL 1 DAY AND d.occurred_at < w.end_at + INTERVAL 1 DAY
+      AND local_date_of(d.occurred_at) BETWEEN w.week_start AND w.week_end
+)
+SELECT d.disclosure_id AS subject_id,
+       d.*,
+       coalesce(d.data_categories, []) AS disclosed_categories,
+       list_filter(coalesce(d.data_categories, []), lambda c: list_contains({special}, c))
+           AS special_categories,
+       len(list_filter(coalesce(d.data_categories, []), lambda c: list_contains({special}, c))) > 0
+           AS is_special,
+       s.school_id,
+       s.student_id IS NOT NULL AS student_known,
+       s.birth_date AS student_birth_date,
+       s.eck_id AS student_eck_id,
+       r.recipient_id IS NOT NULL AS recipient_known,
+       r.name AS recipient_name,
+       r.kind AS recipient_kind,
+       coalesce(r.content_chain, false) AS recipient_content_chain,
+       nullif(trim(d.consent_id), '') AS consent_ref,
+       nullif(trim(d.evidence_ref), '') AS evidence
+FROM in_week d
+LEFT JOIN students s ON s.student_id = d.student_id
+LEFT JOIN recipients r ON r.recipient_id = d.recipient_id;
+
+CREATE OR REPLACE TEMP VIEW consent_disclosures_week AS
+SELECT * FROM disclosure_week WHERE legal_basis = 'consent';
+
+CREATE OR REPLACE TEMP VIEW exception_disclosures_week AS
+SELECT * FROM disclosure_week WHERE legal_basis <> 'consent';
+
+CREATE OR REPLACE TEMP VIEW processor_disclosures_week AS
+SELECT * FROM disclosure_week WHERE legal_basis = 'processor' AND recipient_kind = 'processor';
+"""

@@ -1,0 +1,63 @@
+/* rule
+id = "ACCESS-UNINVOLVED"
+family = "access"
+order = 10
+severity = "high"            # critical when the category is special
+subject_type = "access_event"
+population = "staff_access_week"
+feeds = ["access_log", "students", "staff", "involvements|oneroster"]
+legal_source = "AVG art. 5(1)(f), 25(2), 32; Kennisnet Normenkader IBP SM.04; Ouders & Onderwijs, Sharing student data"
+[title]
+en = "Access without involvement"
+nl = "Inzage zonder betrokkenheid"
+[explanation]
+en = "Staff member {actor_id} accessed data of student {student_id} in the category {category} on {local_date}, with no involvement with this student in force that day and no role at the student's school that allows this category (earlier involvements with this student: {earlier_involvements}; last one ended: {last_involvement})."
+nl = "Medewerker {actor_id} heeft op {local_date} gegevens van leerling {student_id} uit de categorie {category} geraadpleegd, zonder dat er die dag een betrokkenheid bij deze leerling was en zonder een rol op de school van de leerling die inzage in deze categorie geeft (eerdere betrokkenheden bij deze leerling: {earlier_involvements}; laatste einddatum: {last_involvement})."
+*/
+-- Explain, then flag: an access is explained by an involvement window (with grace) or by a role
+-- allowance at the student's school in force that day; what remains is a finding. A justified break
+-- glass is explained too (rule 3 judges the unjustified ones). Both steps are LEFT JOIN anti-joins.
+WITH not_involved AS (
+    SELECT a.*
+    FROM staff_access_week a
+    LEFT JOIN involvement_window i
+           ON i.staff_id = a.actor_id AND i.student_id = a.student_id
+          AND a.local_date BETWEEN i.window_from AND i.window_to
+    WHERE i.staff_id IS NULL
+      AND NOT a.justified_break_glass
+),
+unexplained AS (
+    SELECT a.*
+    FROM not_involved a
+    LEFT JOIN role_allowance_in_force r
+           ON r.staff_id = a.actor_id AND r.school_id = a.school_id AND r.category = a.category
+          AND a.local_date BETWEEN r.role_from AND r.role_to
+    WHERE r.staff_id IS NULL
+),
+last_involvement AS (
+    -- for the explanation only: the actor's involvements with this student that had ended by then
+    SELECT u.subject_id, count(*) AS ended, max(i.valid_to) AS last_end
+    FROM unexplained u
+    JOIN involvement_all i
+      ON i.staff_id = u.actor_id AND i.student_id = u.student_id AND i.valid_to < u.local_date
+    GROUP BY u.subject_id
+)
+SELECT u.subject_id,
+       CASE WHEN u.is_special THEN 'critical' ELSE 'high' END AS severity,
+       u.school_id,
+       u.occurred_at,
+       u.actor_id,
+       u.student_id,
+       NULL AS recipient_id,
+       json_object(
+           'actor_id', u.actor_id,
+           'student_id', u.student_id,
+           'category', u.category,
+           'local_date', CAST(u.local_date AS VARCHAR),
+           'action', u.action,
+           'source_system', u.source_system,
+           'earlier_involvements', coalesce(l.ended, 0),
+           'last_involvement', CAST(l.last_end AS VARCHAR)
+       ) AS facts
+FROM unexplained u
+LEFT JOIN last_involvement l USING (subject_id)

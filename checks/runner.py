@@ -1,0 +1,220 @@
+"""Run the rule catalogue for one week and store its findings and coverage.
+
+Each rule's query returns its candidate rows; the runner then applies precedence inside a family
+(per subject, only the rule with the lowest `order` keeps its finding), gives every finding its stable
+id, and replaces the week's rows in `findings` and `coverage` in one transaction. The privacy
+officer's `decisions` are keyed by finding id and never touched, so they stick across re-runs.
+
+Everything per row happens in DuckDB; Python only loops over the rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from checks import context
+from checks.registry import SEVERITIES, Rule, load_catalogue, rule_by_id
+from pipelines.contract import FEEDS
+from pipelines.settings import Settings
+from pipelines.weeks import parse_week
+
+# Feed names in rule metadata that are not a table of the same name.
+FEED_TABLES = {"oneroster": "roster_involvements"}
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+class RuleError(Exception):
+    """A rule of the catalogue is broken (its query fails or returns rows of the wrong shape)."""
+
+
+@dataclass
+class CheckResult:
+    week: str
+    findings: int
+    by_severity: dict[str, int]
+    coverage: list[dict] = field(default_factory=list)  # rule_id, status, reason, subjects_checked, findings
+
+
+def finding_id(rule_id: str, subject_id: str) -> str:
+    """Stable id of a finding: the same rule on the same subject always gets the same id."""
+    return hashlib.sha256(f"{rule_id}|{subject_id}".encode()).hexdigest()[:16]
+
+
+# The same formula in SQL (DuckDB's sha256 gives lowercase hex of the UTF-8 bytes).
+FINDING_ID_SQL = "substr(sha256(rule_id || '|' || subject_id), 1, 16)"
+
+
+def run_checks(con, week: str, settings: Settings, rules=None) -> CheckResult:
+    """Check `week` ('2026-W47') with `rules` (Rule objects or ids; default: the whole catalogue).
+
+    The week's findings and coverage are replaced by exactly what this run found.
+    """
+    week = week.strip()
+    parse_week(week)  # a malformed week is the caller's mistake: WeekError, before any work
+    selected = _select_rules(rules)
+    con.begin()
+    try:
+        context.prepare(con, week, settings)
+        con.execute(_CANDIDATES_DDL)
+        coverage = []
+        has_rows: dict[str, bool] = {}
+        for rule in selected:
+            missing = _missing_feeds(con, rule, has_rows)
+            if missing:
+                coverage.append(_not_evaluated(rule, missing))
+                continue
+            _collect_candidates(con, rule)
+            coverage.append(
+                {
+                    "rule_id": rule.id,
+                    "status": "evaluated",
+                    "reason": None,
+                    "subjects_checked": _count(con, rule),
+                    "findings": 0,
+                }
+            )
+        _check_candidates(con)
+        con.execute(_PRECEDENCE)
+        con.execute("DELETE FROM findings WHERE week = ?", [week])
+        con.execute("DELETE FROM coverage WHERE week = ?", [week])
+        con.execute(_INSERT_FINDINGS, [week])
+
+        per_rule = dict(
+            con.execute("SELECT rule_id, count(*) FROM week_findings GROUP BY rule_id").fetchall()
+        )
+        for row in coverage:
+            if row["status"] == "evaluated":
+                row["findings"] = per_rule.get(row["rule_id"], 0)
+        if coverage:
+            con.executemany(
+                "INSERT INTO coverage VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (week, r["rule_id"], r["status"], r["reason"], r["subjects_checked"], r["findings"])
+                    for r in coverage
+                ],
+            )
+        by_severity = {severity: 0 for severity in SEVERITIES}
+        by_severity.update(
+            con.execute("SELECT severity, count(*) FROM week_findings GROUP BY severity").fetchall()
+        )
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return CheckResult(
+        week=week, findings=sum(by_severity.values()), by_severity=by_severity, coverage=coverage
+    )
+
+
+def _select_rules(rules) -> tuple[Rule, ...]:
+    if rules is None:
+        return load_catalogue()
+    selected = tuple(rule_by_id(r) if isinstance(r, str) else r for r in rules)
+    ids = [r.id for r in selected]
+    if len(ids) != len(set(ids)):
+        raise RuleError("a rule was given twice")
+    return selected
+
+
+def _missing_feeds(con, rule: Rule, has_rows: dict[str, bool]) -> list[tuple[str, ...]]:
+    """The required feed entries of `rule` of which no alternative has a row."""
+    missing = []
+    for alternatives in rule.feeds:
+        for feed in alternatives:
+            if feed not in has_rows:
+                table = FEED_TABLES.get(feed, feed)
+                if feed not in FEEDS and feed not in FEED_TABLES:
+                    raise RuleError(f"rule {rule.id} names an unknown feed {feed!r}")
+                has_rows[feed] = con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
+        if not any(has_rows[feed] for feed in alternatives):
+            missing.append(alternatives)
+    return missing
+
+
+def _not_evaluated(rule: Rule, missing: list[tuple[str, ...]]) -> dict:
+    names = [" or ".join(alternatives) for alternatives in missing]
+    reason = ("no rows in feed: " if len(names) == 1 else "no rows in feeds: ") + "; ".join(names)
+    return {
+        "rule_id": rule.id,
+        "status": "not_evaluated",
+        "reason": reason,
+        "subjects_checked": None,
+        "findings": None,
+    }
+
+
+_CANDIDATES_DDL = """
+CREATE OR REPLACE TEMP TABLE rule_candidates (
+    rule_id VARCHAR, family VARCHAR, rule_order INTEGER, subject_type VARCHAR,
+    subject_id VARCHAR, severity VARCHAR, school_id VARCHAR, occurred_at TIMESTAMPTZ,
+    actor_id VARCHAR, student_id VARCHAR, recipient_id VARCHAR, facts JSON
+)
+"""
+
+
+def _collect_candidates(con, rule: Rule) -> None:
+    sql = f"""
+        INSERT INTO rule_candidates
+        SELECT ?, ?, ?, ?,
+               CAST(r.subject_id AS VARCHAR), CAST(r.severity AS VARCHAR), CAST(r.school_id AS VARCHAR),
+               CAST(r.occurred_at AS TIMESTAMPTZ), CAST(r.actor_id AS VARCHAR),
+               CAST(r.student_id AS VARCHAR), CAST(r.recipient_id AS VARCHAR), CAST(r.facts AS JSON)
+        FROM (
+{rule.sql}
+        ) AS r
+    """
+    try:
+        con.execute(sql, [rule.id, rule.family, rule.order, rule.subject_type])
+    except Exception as exc:  # the catalogue is code: say which rule broke
+        raise RuleError(f"rule {rule.id} ({rule.path.name}) failed: {exc}") from exc
+
+
+def _count(con, rule: Rule) -> int:
+    if not _IDENTIFIER.match(rule.population):
+        raise RuleError(f"rule {rule.id}: population {rule.population!r} is not a view name")
+    try:
+        return con.execute(f"SELECT count(*) FROM {rule.population}").fetchone()[0]
+    except Exception as exc:
+        raise RuleError(f"rule {rule.id}: population {rule.population!r} cannot be read: {exc}") from exc
+
+
+def _check_candidates(con) -> None:
+    severities = ", ".join(f"'{s}'" for s in SEVERITIES)
+    bad = con.execute(
+        f"SELECT rule_id, severity FROM rule_candidates "
+        f"WHERE severity IS NULL OR severity NOT IN ({severities}) LIMIT 1"
+    ).fetchone()
+    if bad:
+        raise RuleError(f"rule {bad[0]} returned an unknown severity {bad[1]!r}")
+    bad = con.execute("SELECT rule_id FROM rule_candidates WHERE subject_id IS NULL LIMIT 1").fetchone()
+    if bad:
+        raise RuleError(f"rule {bad[0]} returned a row without subject_id")
+    bad = con.execute(
+        "SELECT rule_id, subject_id FROM rule_candidates GROUP BY rule_id, subject_id HAVING count(*) > 1 LIMIT 1"
+    ).fetchone()
+    if bad:
+        raise RuleError(f"rule {bad[0]} returned subject {bad[1]!r} more than once")
+
+
+# Inside a family, rules with an `order` exclude each other per subject: the lowest order wins.
+# Rules without an order are independent and always keep their rows.
+_PRECEDENCE = """
+CREATE OR REPLACE TEMP TABLE week_findings AS
+SELECT * FROM rule_candidates
+QUALIFY rule_order IS NULL
+     OR row_number() OVER (
+            PARTITION BY family, subject_type, subject_id
+            ORDER BY rule_order NULLS LAST, rule_id
+        ) = 1
+"""
+
+_INSERT_FINDINGS = f"""
+INSERT INTO findings (finding_id, rule_id, severity, week, school_id, occurred_at, subject_type,
+                      subject_id, actor_id, student_id, recipient_id, facts)
+SELECT {FINDING_ID_SQL}, rule_id, severity, ?, school_id, occurred_at, subject_type,
+       subject_id, actor_id, student_id, recipient_id, facts
+FROM week_findings
+"""

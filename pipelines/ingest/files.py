@@ -1,0 +1,91 @@
+"""Finding the files in a landing folder, and telling new deliveries from ones already ingested.
+
+A file is known by the sha256 of its content, not by its name: re-delivering the same content under
+any name changes nothing, and a changed file under an old name is a new delivery.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.contract import FEEDS, FILE_SUFFIXES
+
+CHUNK = 1 << 20
+
+
+class LandingError(Exception):
+    """The landing folder cannot be used at all (missing, or not a directory)."""
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    feed: str
+    path: Path
+    relative: str  # relative to the landing folder, with '/' separators: what reports show
+    sha256: str
+    mtime_ns: int
+
+    @property
+    def format(self) -> str | None:
+        """'csv', 'jsonl' or 'parquet'; None for a file type the contract does not know."""
+        suffix = self.path.suffix.lower()
+        return suffix[1:] if suffix in FILE_SUFFIXES else None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def landing_files(landing: Path) -> list[LandingFile]:
+    """Every file directly inside a feed folder, in delivery order (modification time, then path).
+
+    Folders that are not feeds (such as oneroster/) are not read here.
+    """
+    landing = Path(landing)
+    if not landing.exists():
+        raise LandingError(f"landing folder not found: {landing}")
+    if not landing.is_dir():
+        raise LandingError(f"landing folder is not a directory: {landing}")
+    found = []
+    for feed in FEEDS:
+        folder = landing / feed
+        if not folder.is_dir():
+            continue  # a missing feed is allowed: its rules are reported as not evaluated
+        for path in folder.iterdir():
+            if path.is_file():
+                found.append(
+                    LandingFile(
+                        feed=feed,
+                        path=path,
+                        relative=f"{feed}/{path.name}",
+                        sha256=sha256_of(path),
+                        mtime_ns=path.stat().st_mtime_ns,
+                    )
+                )
+    return sorted(found, key=lambda f: (f.mtime_ns, f.relative))
+
+
+def split_new(con, files: list[LandingFile]) -> tuple[list[LandingFile], list[LandingFile]]:
+    """(new, skipped): a file is skipped when its content was ingested before or appears earlier
+    in this same delivery."""
+    known = {row[0] for row in con.execute("SELECT file_hash FROM landing_files").fetchall()}
+    new, skipped = [], []
+    for file in files:
+        if file.sha256 in known:
+            skipped.append(file)
+        else:
+            known.add(file.sha256)
+            new.append(file)
+    return new, skipped
+
+
+def pending_files(con, landing: Path) -> list[tuple[str, str]]:
+    """(relative path, sha256) of each file whose content is not ingested yet, in delivery order."""
+    new, _ = split_new(con, landing_files(landing))
+    return [(f.relative, f.sha256) for f in new]

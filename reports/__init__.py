@@ -1,0 +1,71 @@
+"""The auditor's output for one week (spec/outputs.md): three CSV files and two reports, HTML and PDF.
+
+    write_outputs(con, "2026-W47", Path("out/reports"), "nl", Settings())
+
+writes into out/reports/2026-W47/, every file owner-only and replaced atomically.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from checks.registry import load_catalogue
+from pipelines.settings import Settings
+from pipelines.weeks import parse_week, week_of
+from reports.context import council_context, privacy_officer_context
+from reports.files import private_dir, write_bytes_atomic, write_text_atomic
+from reports.i18n import LANGUAGES, Translator
+from reports.outputs import write_coverage_csv, write_findings_csv, write_quarantine_csv
+from reports.render import created_timestamp, html_to_pdf, render_html, resolve_source_date_epoch
+
+__all__ = ["LANGUAGES", "ReportError", "write_outputs"]
+
+REPORTS = ("privacy-officer", "council-summary")
+
+
+class ReportError(ValueError):
+    """A usage mistake (unknown language, bad week): one clear line for the user, no traceback."""
+
+
+def write_outputs(
+    con,
+    week: str,
+    out_dir: Path,
+    lang: str,
+    settings: Settings,
+    source_date_epoch: int | None = None,
+) -> list[Path]:
+    """Write findings.csv, coverage.csv, quarantine.csv and both reports (HTML and PDF) of `week`
+    into `<out_dir>/<week>/`; return the paths written.
+
+    The connection's TimeZone must be the configured zone (pipelines.warehouse.connect sets it): local
+    times in the outputs are read in that zone. `source_date_epoch` (or the SOURCE_DATE_EPOCH
+    environment variable) fixes the PDFs' creation date, so that two runs give identical files.
+    """
+    if lang not in LANGUAGES:
+        raise ReportError(f"report language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    try:
+        monday, sunday = parse_week(week)
+        source_date_epoch = resolve_source_date_epoch(source_date_epoch)
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
+    week = week_of(monday)  # canonical spelling, e.g. ' 2026-W47 ' -> '2026-W47'
+    t = Translator(lang)
+    rules = load_catalogue()
+    folder = private_dir(Path(out_dir) / week)
+
+    written = [
+        write_findings_csv(con, week, folder / "findings.csv", rules, t),
+        write_coverage_csv(con, week, folder / "coverage.csv", rules),
+        write_quarantine_csv(con, folder / "quarantine.csv"),
+    ]
+    contexts = {
+        "privacy-officer": privacy_officer_context(con, week, monday, sunday, rules, t, settings),
+        "council-summary": council_context(con, week, sunday, rules, t, settings),
+    }
+    created = created_timestamp(source_date_epoch)
+    for name in REPORTS:
+        html = render_html(f"{name}.html", t, created, **contexts[name])
+        written.append(write_text_atomic(folder / f"{name}.html", html))
+        written.append(write_bytes_atomic(folder / f"{name}.pdf", html_to_pdf(html, source_date_epoch)))
+    return written

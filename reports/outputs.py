@@ -1,0 +1,187 @@
+"""The CSV files of spec/outputs.md, and the SQL that turns findings into readable rows.
+
+A finding's explanation is rendered in the database: each rule's template ("{actor_id} viewed ...")
+becomes a DuckDB `format()` call whose positional arguments read the finding's `facts` JSON. One CASE
+over the rule ids covers the whole catalogue: no Python runs per finding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from checks.registry import SEVERITIES, Rule
+from reports.files import write_atomic
+from reports.i18n import Translator, sql_literal
+
+FINDINGS_COLUMNS = (
+    "finding_id",
+    "rule_id",
+    "severity",
+    "week",
+    "school_id",
+    "occurred_at",
+    "subject_type",
+    "subject_id",
+    "actor_id",
+    "student_id",
+    "recipient_id",
+    "explanation",
+    "legal_source",
+    "status",
+)
+COVERAGE_COLUMNS = ("rule_id", "status", "reason", "subjects_checked", "findings")
+QUARANTINE_COLUMNS = ("feed", "file", "line", "column", "value", "reason")
+
+# The same placeholder syntax as checks.registry: {name} with a lower-case identifier.
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+MISSING_FACT = "—"
+SEVERITY_LIST = "[" + ", ".join(sql_literal(s) for s in SEVERITIES) + "]"
+
+
+def template_to_format(template: str) -> tuple[str, list[str]]:
+    """'{actor_id} viewed {category}' -> ('{} viewed {}', ['actor_id', 'category']).
+
+    Braces that are not placeholders are doubled, which is how `format()` spells a literal brace.
+    """
+    parts = _PLACEHOLDER.split(template)  # literal, name, literal, name, ..., literal
+    literals = [p.replace("{", "{{").replace("}", "}}") for p in parts[0::2]]
+    return "{}".join(literals), parts[1::2]
+
+
+def is_category_fact(name: str) -> bool:
+    """Facts named after data categories (category, data_categories, uncovered_categories, ...) hold
+    category codes, which are shown in the report language."""
+    return "categor" in name
+
+
+def fact_sql(name: str, t: Translator, facts: str = "f.facts") -> str:
+    """The text of one fact: lists joined with ', ', ISO dates and timestamps in the report language,
+    data category codes by their name in that language."""
+    path = sql_literal(f"$.{name}")
+    raw = f"({facts} ->> {path})"
+    as_date = f"TRY_CAST({raw} AS DATE)"
+    as_time = f"TRY_CAST({raw} AS TIMESTAMPTZ)"
+    categories = t.sql_category_names() if is_category_fact(name) else None
+
+    def shown(value: str) -> str:
+        return f"coalesce({categories}[{value}], {value})" if categories else value
+
+    items = f"CAST(json_extract({facts}, {path}) AS VARCHAR[])"
+    return (
+        f"coalesce(CASE"
+        f" WHEN json_type({facts}, {path}) = 'ARRAY'"
+        f" THEN array_to_string(list_transform({items}, lambda item: {shown('item')}), ', ')"
+        rf" WHEN regexp_full_match({raw}, '\d{{4}}-\d{{2}}-\d{{2}}') THEN {t.sql_date(as_date)}"
+        rf" WHEN regexp_full_match({raw}, '\d{{4}}-\d{{2}}-\d{{2}}[T ]\d{{2}}:\d{{2}}.*')"
+        f" AND {as_time} IS NOT NULL THEN {t.sql_datetime(as_time)}"
+        f" ELSE {shown(raw)} END, {sql_literal(MISSING_FACT)})"
+    )
+
+
+def explanation_sql(
+    rules: Sequence[Rule], t: Translator, facts: str = "f.facts", rule_id: str = "f.rule_id"
+) -> str:
+    """One CASE over the catalogue that renders each finding's explanation in the language of `t`."""
+    branches = []
+    for rule in rules:
+        fmt, names = template_to_format(rule.explanation[t.lang])
+        args = "".join(", " + fact_sql(name, t, facts) for name in names)
+        branches.append(f"WHEN {sql_literal(rule.id)} THEN format({sql_literal(fmt)}{args})")
+    if not branches:
+        return "NULL::VARCHAR"
+    return f"CASE {rule_id} " + " ".join(branches) + " END"
+
+
+def catalogue_cte(rules: Sequence[Rule], lang: str) -> str:
+    """`catalogue(rule_id, catalogue_rank, family, severity, title, legal_source)` as a CTE body."""
+    columns = "rule_id, catalogue_rank, family, severity, title, legal_source"
+    if not rules:
+        return (
+            f"catalogue({columns}) AS (SELECT NULL::VARCHAR, NULL::INTEGER, NULL::VARCHAR, NULL::VARCHAR,"
+            " NULL::VARCHAR, NULL::VARCHAR WHERE false)"
+        )
+    rows = ", ".join(
+        f"({sql_literal(r.id)}, {rank}, {sql_literal(r.family)}, {sql_literal(r.severity)},"
+        f" {sql_literal(r.title[lang])}, {sql_literal(r.legal_source)})"
+        for rank, r in enumerate(rules)
+    )
+    return f"catalogue({columns}) AS (VALUES {rows})"
+
+
+def iso_local_sql(expr: str) -> str:
+    """A TIMESTAMPTZ as ISO 8601 local time with its offset: 2026-11-17T10:15:00+01:00."""
+    offset = f"date_part('timezone', {expr})"
+    return (
+        f"(strftime({expr}, '%Y-%m-%dT%H:%M:%S')"
+        f" || CASE WHEN {offset} < 0 THEN '-' ELSE '+' END"
+        f" || lpad((abs({offset}) // 3600)::VARCHAR, 2, '0')"
+        f" || ':' || lpad(((abs({offset}) % 3600) // 60)::VARCHAR, 2, '0'))"
+    )
+
+
+def findings_sql(rules: Sequence[Rule], t: Translator) -> str:
+    """The week's findings ($week) with everything the CSV and the reports show, one row per finding.
+
+    Extra columns for the reports: severity_rank (0 = critical), occurred_ts, local_time, title, family.
+    """
+    return f"""
+        WITH {catalogue_cte(rules, t.lang)}
+        SELECT f.finding_id, f.rule_id, f.severity, f.week, f.school_id,
+               {iso_local_sql("f.occurred_at")} AS occurred_at,
+               f.subject_type, f.subject_id, f.actor_id, f.student_id, f.recipient_id,
+               {explanation_sql(rules, t)} AS explanation,
+               c.legal_source,
+               coalesce(d.status, 'open') AS status,
+               list_position({SEVERITY_LIST}, f.severity) - 1 AS severity_rank,
+               f.occurred_at AS occurred_ts,
+               {t.sql_datetime("f.occurred_at")} AS local_time,
+               coalesce(c.title, f.rule_id) AS title,
+               coalesce(c.family, 'other') AS family
+        FROM findings f
+        LEFT JOIN catalogue c ON c.rule_id = f.rule_id
+        LEFT JOIN decisions d ON d.finding_id = f.finding_id
+        WHERE f.week = $week
+    """
+
+
+# Severity first (critical first), then time; standing findings (no time) after the events of their
+# severity; the ids make the order total so that two runs write the same file.
+FINDINGS_ORDER = "severity_rank NULLS LAST, occurred_ts NULLS LAST, rule_id, subject_id, finding_id"
+
+
+def _columns(names: Sequence[str]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+def _write_csv(con, sql: str, params: dict, target: Path) -> Path:
+    def fill(tmp: Path) -> None:
+        con.sql(sql, params=params).write_csv(str(tmp), header=True, sep=",", quotechar='"')
+
+    return write_atomic(target, fill)
+
+
+def write_findings_csv(con, week: str, target: Path, rules: Sequence[Rule], t: Translator) -> Path:
+    sql = f"SELECT {_columns(FINDINGS_COLUMNS)} FROM ({findings_sql(rules, t)}) ORDER BY {FINDINGS_ORDER}"
+    return _write_csv(con, sql, {"week": week}, target)
+
+
+def write_coverage_csv(con, week: str, target: Path, rules: Sequence[Rule]) -> Path:
+    sql = f"""
+        WITH {catalogue_cte(rules, "en")}
+        SELECT {", ".join(f"cv.{c}" for c in COVERAGE_COLUMNS)}
+        FROM coverage cv LEFT JOIN catalogue c ON c.rule_id = cv.rule_id
+        WHERE cv.week = $week
+        ORDER BY c.catalogue_rank NULLS LAST, cv.rule_id
+    """
+    return _write_csv(con, sql, {"week": week}, target)
+
+
+def write_quarantine_csv(con, target: Path) -> Path:
+    # A file that could not be read at all has no line; it comes first among that file's rows.
+    sql = f"""
+        SELECT {_columns(QUARANTINE_COLUMNS)} FROM quarantine
+        ORDER BY feed, file, line NULLS FIRST, "column", reason, value
+    """
+    return _write_csv(con, sql, {}, target)

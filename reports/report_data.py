@@ -1,0 +1,326 @@
+"""The figures and lists the two reports show, each one query over the warehouse.
+
+Aggregation, grouping and per-row formatting happen in DuckDB; Python only receives the small result
+(counts, or the rows a report prints) and hands it to the templates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from checks.registry import FAMILY_ORDER, Rule
+from reports.i18n import Translator
+from reports.outputs import catalogue_cte, findings_sql
+
+# Staff accesses count as explained only when the catch-all staff rule ran: it is the rule that flags a
+# staff access nothing allowed (spec/rules.md, "Explained accesses").
+EXPLAINING_RULE = "ACCESS-UNINVOLVED"
+POLICY_RULE = "POLICY-NOT-APPROVED"
+STANDING_SUBJECTS = ("agreement", "policy", "source_system")
+
+
+def records(con, sql: str, params: dict | None = None) -> list[dict]:
+    result = con.execute(sql, params or {})
+    names = [column[0] for column in result.description]
+    return [dict(zip(names, row)) for row in result.fetchall()]
+
+
+def one(con, sql: str, params: dict) -> tuple:
+    """The single row of an aggregate query (fetched completely: DuckDB wants results finished)."""
+    return con.execute(sql, params).fetchall()[0]
+
+
+# ---- shared ---------------------------------------------------------------------------------------
+
+
+def findings_per_week(con, weeks: Sequence[str]) -> dict[str, dict[str, int]]:
+    """{week: {severity: count}} for the given weeks (weeks without findings are absent)."""
+    rows = con.execute(
+        "SELECT week, severity, count(*) FROM findings WHERE list_contains($weeks, week) GROUP BY ALL",
+        {"weeks": list(weeks)},
+    ).fetchall()
+    counts: dict[str, dict[str, int]] = {}
+    for week, severity, n in rows:
+        counts.setdefault(week, {})[severity] = n
+    return counts
+
+
+def checked_weeks(con, weeks: Sequence[str]) -> set[str]:
+    """The weeks among `weeks` for which the checks ran (they left coverage rows)."""
+    rows = con.execute(
+        "SELECT DISTINCT week FROM coverage WHERE list_contains($weeks, week)", {"weeks": list(weeks)}
+    ).fetchall()
+    return {week for (week,) in rows}
+
+
+def new_findings(con, week: str, previous: str) -> int:
+    """Findings of `week` whose id was not found the week before (finding ids are stable)."""
+    return one(
+        con,
+        """
+        SELECT count(*) FROM findings f
+        LEFT JOIN findings p ON p.week = $previous AND p.finding_id = f.finding_id
+        WHERE f.week = $week AND p.finding_id IS NULL
+        """,
+        {"week": week, "previous": previous},
+    )[0]
+
+
+def coverage_rows(con, week: str, rules: Sequence[Rule], t: Translator) -> list[dict]:
+    return records(
+        con,
+        f"""
+        WITH {catalogue_cte(rules, t.lang)}
+        SELECT cv.rule_id, coalesce(c.title, cv.rule_id) AS title, cv.status, cv.reason,
+               cv.subjects_checked, cv.findings
+        FROM coverage cv LEFT JOIN catalogue c ON c.rule_id = cv.rule_id
+        WHERE cv.week = $week
+        ORDER BY c.catalogue_rank NULLS LAST, cv.rule_id
+        """,
+        {"week": week},
+    )
+
+
+# ---- privacy officer -------------------------------------------------------------------------------
+
+# Name lists as (id, name): a staff member's latest display name; a recipient's name.
+_STAFF_NAMES = """staff_names AS (
+        SELECT staff_id AS id, first(display_name ORDER BY valid_from DESC NULLS LAST, display_name) AS name
+        FROM staff WHERE nullif(trim(display_name), '') IS NOT NULL
+        GROUP BY staff_id
+    )
+"""
+_RECIPIENT_NAMES = """recipient_names AS (
+        SELECT recipient_id AS id, min(name) AS name FROM recipients GROUP BY recipient_id
+    )
+"""
+NAME_LISTS = {"staff_names": _STAFF_NAMES, "recipient_names": _RECIPIENT_NAMES}
+_FINDING_STRUCT = """
+    {'finding_id': f.finding_id, 'rule_id': f.rule_id, 'title': f.title, 'severity': f.severity,
+     'local_time': f.local_time, 'student_id': f.student_id, 'subject_id': f.subject_id,
+     'explanation': f.explanation, 'status': f.status}
+"""
+_FINDING_ORDER = "f.severity_rank NULLS LAST, f.occurred_ts NULLS LAST, f.rule_id, f.finding_id"
+
+
+# A case lists at most this many findings in the report; findings.csv always has all of them.
+CASE_LIMIT = 50
+
+
+def _cases(con, week, rules, t, subject_type: str, key: str, names: str) -> list[dict]:
+    """Findings of one subject type grouped by `key` (an id column of the findings), worst group first,
+    each with its worst findings first, and the group's name from the name list `names`."""
+    return records(
+        con,
+        f"""
+        WITH f AS ({findings_sql(rules, t)}), {NAME_LISTS[names]}
+        SELECT f.{key}, n.name, min(f.severity_rank) AS worst, count(*) AS total,
+               list_slice(list({_FINDING_STRUCT} ORDER BY {_FINDING_ORDER}), 1, $limit) AS findings
+        FROM f LEFT JOIN {names} n ON n.id = f.{key}
+        WHERE f.subject_type = $subject_type AND f.severity <> 'info'
+        GROUP BY f.{key}, n.name
+        ORDER BY worst NULLS LAST, total DESC, f.{key} NULLS LAST
+        """,
+        {"week": week, "subject_type": subject_type, "limit": CASE_LIMIT},
+    )
+
+
+def access_cases(con, week: str, rules: Sequence[Rule], t: Translator) -> list[dict]:
+    """Access findings per account (actor_id), worst account first; staff names where known."""
+    return _cases(con, week, rules, t, "access_event", "actor_id", "staff_names")
+
+
+def disclosure_cases(con, week: str, rules: Sequence[Rule], t: Translator) -> list[dict]:
+    """Disclosure findings per recipient, worst recipient first."""
+    return _cases(con, week, rules, t, "disclosure", "recipient_id", "recipient_names")
+
+
+def standing_findings(con, week: str, rules: Sequence[Rule], t: Translator, info: bool = False) -> list[dict]:
+    """Standing findings (agreements, policies, log gaps); with info=True the notices of every kind
+    (consent age transitions, agreements to renew), which the report lists for review."""
+    where = (
+        "f.severity = 'info'" if info else f"f.severity <> 'info' AND f.subject_type IN {STANDING_SUBJECTS}"
+    )
+    return records(
+        con,
+        f"""
+        WITH f AS ({findings_sql(rules, t)}), {_RECIPIENT_NAMES}
+        SELECT f.*, n.name AS recipient_name
+        FROM f LEFT JOIN recipient_names n ON n.id = f.recipient_id
+        WHERE {where}
+        ORDER BY {_FINDING_ORDER}, f.subject_id
+        """,
+        {"week": week},
+    )
+
+
+def justified_break_glass(con, monday: date, sunday: date, t: Translator) -> list[dict]:
+    """Break-glass accesses with a justification in the week: allowed, but for the officer to review.
+    The justification text itself is not shown."""
+    return records(
+        con,
+        f"""
+        WITH {_STAFF_NAMES}
+        SELECT a.source_system, a.event_id, a.actor_id, n.name, a.student_id,
+               coalesce(a.category, d.category, 'general') AS category,
+               {t.sql_datetime("a.occurred_at")} AS local_time
+        FROM access_log a
+        LEFT JOIN documents d ON d.document_id = a.document_id
+        LEFT JOIN staff_names n ON n.id = a.actor_id
+        WHERE a.break_glass AND nullif(trim(a.justification), '') IS NOT NULL
+          AND CAST(a.occurred_at AS DATE) BETWEEN $monday AND $sunday
+        ORDER BY a.occurred_at, a.source_system, a.event_id
+        """,
+        {"monday": monday, "sunday": sunday},
+    )
+
+
+def access_figures(con, week: str, monday: date, sunday: date) -> dict:
+    """Accesses in the week, and staff accesses without an access finding ('explained'), overall and
+    per school and source system."""
+    per_source = records(
+        con,
+        """
+        WITH week_access AS (
+            SELECT a.source_system, a.actor_type, a.student_id,
+                   a.source_system || ':' || a.event_id AS subject_id
+            FROM access_log a
+            WHERE CAST(a.occurred_at AS DATE) BETWEEN $monday AND $sunday
+        ),
+        access_findings AS (
+            SELECT DISTINCT subject_id FROM findings
+            WHERE week = $week AND subject_type = 'access_event'
+        ),
+        school_of_student AS (
+            SELECT st.student_id, min(coalesce(sc.name, st.school_id)) AS school
+            FROM students st LEFT JOIN schools sc ON sc.school_id = st.school_id
+            GROUP BY st.student_id
+        )
+        SELECT s.school, w.source_system,
+               count(*) AS accesses,
+               count(*) FILTER (WHERE w.actor_type = 'staff') AS staff_accesses,
+               count(*) FILTER (WHERE w.actor_type = 'staff' AND af.subject_id IS NULL) AS explained
+        FROM week_access w
+        LEFT JOIN access_findings af ON af.subject_id = w.subject_id
+        LEFT JOIN school_of_student s ON s.student_id = w.student_id
+        GROUP BY ALL
+        ORDER BY s.school NULLS LAST, w.source_system
+        """,
+        {"week": week, "monday": monday, "sunday": sunday},
+    )
+    evaluated = one(
+        con,
+        "SELECT count(*) FROM coverage WHERE week = $week AND rule_id = $rule AND status = 'evaluated'",
+        {"week": week, "rule": EXPLAINING_RULE},
+    )[0]
+    return {
+        "accesses": sum(r["accesses"] for r in per_source),
+        "staff_accesses": sum(r["staff_accesses"] for r in per_source),
+        "explained": sum(r["explained"] for r in per_source),
+        "per_source": [r for r in per_source if r["staff_accesses"]],
+        "share_computable": bool(evaluated),
+    }
+
+
+def quarantine_summary(con) -> list[dict]:
+    return records(
+        con,
+        "SELECT feed, reason, count(*) AS rows FROM quarantine GROUP BY ALL ORDER BY feed, rows DESC, reason",
+    )
+
+
+def delivered_files(con) -> list[dict]:
+    return records(
+        con,
+        """
+        SELECT feed, count(*) AS files, count(*) FILTER (WHERE status = 'rejected') AS rejected,
+               sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded,
+               sum(rows_quarantined) AS rows_quarantined
+        FROM landing_files GROUP BY feed ORDER BY feed
+        """,
+    )
+
+
+# ---- council summary -----------------------------------------------------------------------------
+
+
+def families(rules: Sequence[Rule], found: Sequence[str] = ()) -> list[str]:
+    """Rule families in report order: the known ones, then any others the catalogue or findings use."""
+    extra = sorted(({r.family for r in rules} | set(found)) - set(FAMILY_ORDER))
+    return list(FAMILY_ORDER) + extra
+
+
+def counts_per_school_and_family(con, week: str, rules: Sequence[Rule]) -> dict:
+    """{'rows': [{'kind': 'school'|'board'|'unknown', 'name': ..., 'counts': {family: n}}], 'families': [...]}.
+
+    Every school is listed, with zeros; findings without a school (standing findings of the board) and
+    findings of a school the school list lacks get a row of their own, without any id.
+    """
+    rows = con.execute(
+        f"""
+        WITH {catalogue_cte(rules, "en")},
+        school_names AS (SELECT school_id, min(name) AS name FROM schools GROUP BY school_id),
+        week_findings AS (
+            SELECT f.school_id, coalesce(c.family, 'other') AS family
+            FROM findings f LEFT JOIN catalogue c ON c.rule_id = f.rule_id
+            WHERE f.week = $week
+        )
+        SELECT CASE WHEN w.school_id IS NULL THEN 'board'
+                    WHEN s.school_id IS NULL THEN 'unknown' ELSE 'school' END AS kind,
+               s.name, w.family, count(*) AS n
+        FROM week_findings w LEFT JOIN school_names s ON s.school_id = w.school_id
+        GROUP BY ALL
+        UNION ALL
+        SELECT 'school', name, NULL, 0 FROM school_names
+        """,
+        {"week": week},
+    ).fetchall()
+    order = families(rules, [family for _, _, family, _ in rows if family])
+    table: dict[tuple[str, str | None], dict[str, int]] = {}
+    for kind, name, family, n in rows:
+        counts = table.setdefault((kind, name), {f: 0 for f in order})
+        if family:
+            counts[family] += n
+    kind_order = {"school": 0, "board": 1, "unknown": 2}
+    ordered = sorted(table.items(), key=lambda item: (kind_order[item[0][0]], item[0][1] or ""))
+    return {
+        "families": order,
+        "rows": [{"kind": kind, "name": name, "counts": counts} for (kind, name), counts in ordered],
+    }
+
+
+def policy_status(con, week: str) -> str:
+    """'approved', 'not_approved' or 'not_checked' for the policies in force at the week's end."""
+    evaluated, findings = one(
+        con,
+        """
+        SELECT count(*) FILTER (WHERE status = 'evaluated'),
+               (SELECT count(*) FROM findings WHERE week = $week AND rule_id = $rule)
+        FROM coverage WHERE week = $week AND rule_id = $rule
+        """,
+        {"week": week, "rule": POLICY_RULE},
+    )
+    if findings:
+        return "not_approved"
+    return "approved" if evaluated else "not_checked"
+
+
+def processors_with_agreement(con, day: date) -> dict:
+    """How many recipients of kind processor have a signed agreement in force on `day`."""
+    total, covered = one(
+        con,
+        """
+        WITH processors AS (SELECT DISTINCT recipient_id FROM recipients WHERE kind = 'processor'),
+        in_force AS (
+            SELECT DISTINCT recipient_id FROM processor_agreements
+            WHERE signed_at <= $day
+              AND (valid_from IS NULL OR valid_from <= $day)
+              AND (valid_to IS NULL OR $day <= valid_to)
+        )
+        SELECT count(*), count(i.recipient_id)
+        FROM processors p LEFT JOIN in_force i ON i.recipient_id = p.recipient_id
+        """,
+        {"day": day},
+    )
+    return {"total": total, "with_agreement": covered}

@@ -1,0 +1,398 @@
+"""write_outputs end to end on the fixture warehouse: the files, the two reports, both languages."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+
+import pytest
+from report_fixtures import (
+    EPOCH,
+    F_ACCESS_CRITICAL,
+    F_ACCESS_HIGH,
+    JUSTIFICATION,
+    PERSONAL_VALUES,
+    SCRIPT_NAME,
+    SETTINGS,
+    WEEK,
+)
+
+from pipelines.settings import Settings
+from pipelines.warehouse import connect
+from pipelines.weeks import parse_week
+from reports import ReportError, write_outputs
+from reports.charts import trend_svg
+from reports.context import council_context, privacy_officer_context
+from reports.i18n import Translator
+from reports.render import created_timestamp, html_to_pdf, render_html, resolve_source_date_epoch
+
+pytest_plugins = ("report_fixtures",)  # report_catalogue, report_warehouse, report_outputs
+
+FILES = (
+    "findings.csv",
+    "coverage.csv",
+    "quarantine.csv",
+    "privacy-officer.html",
+    "privacy-officer.pdf",
+    "council-summary.html",
+    "council-summary.pdf",
+)
+REPORTS = ("privacy-officer.html", "council-summary.html")
+
+
+def text(outputs, lang, name):
+    return outputs[lang][name].read_text(encoding="utf-8")
+
+
+def section(html, section_id):
+    match = re.search(rf'<section id="{section_id}">(.*?)</section>', html, re.DOTALL)
+    assert match, f"no section {section_id}"
+    return match[1]
+
+
+def table_row(html, first_cell):
+    """The cells of the table row whose first cell is `first_cell` (as it appears in the HTML)."""
+    for row in re.findall(r"<tr>(.*?)</tr>", html, re.DOTALL):
+        cells = [
+            re.sub(r"<[^>]+>", "", c).strip()
+            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.DOTALL)
+        ]
+        if cells and cells[0] == first_cell:
+            return cells
+    raise AssertionError(f"no row starting with {first_cell!r}")
+
+
+# ---- the files --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_all_files_written_into_the_week_folder(report_outputs, lang):
+    paths = report_outputs[lang]
+    assert tuple(paths) == FILES
+    for path in paths.values():
+        assert path.parent.name == WEEK
+        assert path.stat().st_size > 0
+
+
+def test_files_and_folder_are_readable_by_their_owner_only(report_outputs):
+    for path in report_outputs["en"].values():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+    assert stat.S_IMODE(report_outputs["en"]["findings.csv"].parent.stat().st_mode) == 0o700
+
+
+def test_no_temporary_files_are_left_behind(report_outputs):
+    folder = report_outputs["en"]["findings.csv"].parent
+    assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_pdfs_are_pdfs(report_outputs, lang):
+    for name in ("privacy-officer.pdf", "council-summary.pdf"):
+        data = report_outputs[lang][name].read_bytes()
+        assert data.startswith(b"%PDF-")
+        assert data.rstrip().endswith(b"%%EOF")
+
+
+def test_a_second_run_with_the_same_source_date_gives_identical_files(
+    report_warehouse, report_outputs, tmp_path
+):
+    again = write_outputs(report_warehouse, WEEK, tmp_path, "en", SETTINGS, source_date_epoch=EPOCH)
+    for path in again:
+        assert path.read_bytes() == report_outputs["en"][path.name].read_bytes(), path.name
+
+
+def test_the_source_date_is_the_pdf_creation_date():
+    assert created_timestamp(EPOCH) == "2023-11-14T22:13:20Z"
+
+
+def test_source_date_epoch_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    assert resolve_source_date_epoch(None) == 0
+    assert resolve_source_date_epoch(EPOCH) == EPOCH  # the argument wins
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert resolve_source_date_epoch(None) is None
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(ValueError, match="SOURCE_DATE_EPOCH"):
+        resolve_source_date_epoch(None)
+
+
+def test_a_pdf_render_leaves_the_environment_as_it_was(monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    first = html_to_pdf("<p>x</p>", EPOCH)
+    assert "SOURCE_DATE_EPOCH" not in os.environ
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "12345")
+    assert html_to_pdf("<p>x</p>", EPOCH) == first
+    assert os.environ["SOURCE_DATE_EPOCH"] == "12345"
+
+
+def test_rewriting_tightens_a_loose_existing_folder(report_warehouse, tmp_path):
+    folder = tmp_path / WEEK
+    folder.mkdir(mode=0o755)
+    os.chmod(folder, 0o755)
+    (folder / "findings.csv").write_text("stale")
+    write_outputs(report_warehouse, WEEK, tmp_path, "en", SETTINGS, source_date_epoch=EPOCH)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert (folder / "findings.csv").read_text().startswith("finding_id,")
+    assert stat.S_IMODE((folder / "findings.csv").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("week", "lang", "message"),
+    [("2026-47", "en", "2026-W47"), ("2026-W54", "en", "not a week"), (WEEK, "de", "en, nl")],
+)
+def test_usage_mistakes_are_one_clear_error_and_write_nothing(
+    report_warehouse, tmp_path, week, lang, message
+):
+    with pytest.raises(ReportError, match=message):
+        write_outputs(report_warehouse, week, tmp_path / "out", lang, SETTINGS)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_warehouse_and_catalogue_still_give_every_file(tmp_path):
+    empty_rules = tmp_path / "no-rules"
+    empty_rules.mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        from checks import registry
+
+        patch.setattr(registry, "RULES_DIR", empty_rules)
+        registry.load_catalogue.cache_clear()
+        try:
+            con = connect(tmp_path / "empty.duckdb", "Europe/Amsterdam")
+            paths = {p.name: p for p in write_outputs(con, WEEK, tmp_path / "out", "en", SETTINGS)}
+        finally:
+            registry.load_catalogue.cache_clear()
+    assert tuple(paths) == FILES
+    assert paths["findings.csv"].read_text().strip() == (
+        "finding_id,rule_id,severity,week,school_id,occurred_at,subject_type,subject_id,actor_id,"
+        "student_id,recipient_id,explanation,legal_source,status"
+    )
+    assert paths["quarantine.csv"].read_text().strip() == "feed,file,line,column,value,reason"
+    officer = paths["privacy-officer.html"].read_text()
+    for section_id in ("cases", "standing", "review"):
+        assert "None this week." in section(officer, section_id)
+    assert "No checks have been run for this week." in officer
+    assert "The rule catalogue is empty." in officer
+    council = paths["council-summary.html"].read_text()
+    assert "No checks have been run for this week." in council
+    assert "No suppliers that process student data (processors) are registered." in council
+
+
+# ---- both reports ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+@pytest.mark.parametrize("name", REPORTS)
+def test_reports_are_self_contained(report_outputs, lang, name):
+    html = text(report_outputs, lang, name)
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.IGNORECASE)
+    assert "<link" not in html and "@import" not in html
+    assert not re.search(r"url\((?!#)", html)  # only references inside the document (chart clip paths)
+    assert "<script" not in html
+    assert f'<html lang="{lang}">' in html
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_dutch_reports_have_dutch_labels_and_english_reports_english_ones(report_outputs, name):
+    en, nl = text(report_outputs, "en", name), text(report_outputs, "nl", name)
+    assert "week 47 of 2026" in en and "week 47 van 2026" in nl
+    assert "week 47 of 2026" not in nl and "week 47 van 2026" not in en
+
+
+# ---- privacy officer ----------------------------------------------------------------------------------
+
+
+def test_officer_report_has_every_section(report_outputs):
+    html = text(report_outputs, "en", "privacy-officer.html")
+    for section_id in ("headline", "cases", "standing", "review", "data-quality", "appendix"):
+        section(html, section_id)
+
+
+def test_markup_in_a_name_is_escaped(report_outputs):
+    html = text(report_outputs, "en", "privacy-officer.html")
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Piet" in html
+    assert SCRIPT_NAME not in html
+
+
+def test_headline_counts(report_outputs):
+    headline = section(text(report_outputs, "en", "privacy-officer.html"), "headline")
+    assert table_row(headline, "critical")[1:] == ["1", "0"]
+    assert table_row(headline, "high")[1:] == ["3", "2"]
+    assert table_row(headline, "medium")[1:] == ["5", "0"]
+    assert table_row(headline, "Total")[1:] == ["10", "2"]
+    # the policy finding was also there last week; the other nine are new
+    assert re.search(r"New findings \(not found last week\)</dt>\s*<dd>9</dd>", headline)
+    # five accesses in the week, four by staff, two of those with an access finding
+    assert re.search(r"Accesses registered this week</dt>\s*<dd>5</dd>", headline)
+    assert re.search(r"as a share of all staff accesses this week</dt>\s*<dd>\s*50.0%\s*\(2 of 4\)", headline)
+    assert table_row(headline, "Basisschool De Linde")[1:] == ["magister", "2", "1", "50.0%"]
+
+
+def test_headline_in_dutch_formats(report_outputs):
+    headline = section(text(report_outputs, "nl", "privacy-officer.html"), "headline")
+    assert re.search(r"<dd>\s*50,0%\s*\(2 van 4\)", headline)
+    assert table_row(headline, "kritiek")[1:] == ["1", "0"]
+
+
+def test_trend_chart_is_inline_svg(report_outputs):
+    headline = section(text(report_outputs, "en", "privacy-officer.html"), "headline")
+    assert headline.count("<svg") == 1 and "<img" not in headline and "<?xml" not in headline
+
+
+def test_cases_grouped_per_account_worst_first_with_details(report_outputs):
+    cases = section(text(report_outputs, "en", "privacy-officer.html"), "cases")
+    piet, karin = cases.index("STF-0001"), cases.index("Karin Smit · ")
+    assert piet < karin  # Piet has a critical finding, Karin five medium ones
+    # inside Piet's group: the critical finding before the high one
+    assert cases.index(F_ACCESS_CRITICAL) < cases.index(F_ACCESS_HIGH) < karin
+    row = table_row(cases, "high")
+    assert row[1:] == [
+        "Access without involvement",
+        "17 November 2026 10:15",
+        "STU-1001",
+        (
+            "STF-0001 viewed progress data of student STU-1001 on 17 November 2026, with no involvement or "
+            "role that allows it."
+        ),
+        "confirmed",
+        F_ACCESS_HIGH,
+    ]
+
+
+def test_cases_per_recipient_carry_the_recipient_name(report_outputs):
+    cases = section(text(report_outputs, "nl", "privacy-officer.html"), "cases")
+    recipients = cases[cases.index("Bevindingen over verstrekking per ontvanger") :]
+    assert "Jeugdzorg Regio · " in recipients and "RCP-JEUGD" in recipients
+    assert "16 november 2026 09:00" in recipients
+
+
+def test_standing_and_review_sections(report_outputs):
+    html = text(report_outputs, "en", "privacy-officer.html")
+    standing = section(html, "standing")
+    assert "privacy-regulation@2@07AB" in standing and "Agreement AGR-0001" not in standing
+    review = section(html, "review")
+    assert "Agreement AGR-0001 ends on 31 December 2026." in review  # info: for review
+    assert "EVT-0004" in review and "care and support" in review  # justified break glass
+
+
+def test_officer_report_leaves_out_what_it_must_not_show(report_outputs):
+    for lang in ("en", "nl"):
+        html = text(report_outputs, lang, "privacy-officer.html")
+        assert JUSTIFICATION not in html  # break-glass justification text
+        assert "2008-03-14" not in html and "14 March 2008" not in html and "14 maart 2008" not in html
+        assert "besproken met Piet" not in html  # the decision's note
+        assert "Marco Jansen" not in html and "Anna Jansen" not in html  # guardian and student names
+
+
+def test_data_quality_and_appendix(report_outputs):
+    html = text(report_outputs, "en", "privacy-officer.html")
+    quality = section(html, "data-quality")
+    assert table_row(quality, "students")[1:] == ["not a date", "1"]
+    assert table_row(quality, "LOG-GAP")[1:] == ["Gap in the access register", "feed calendar is empty"]
+    appendix = section(html, "appendix")
+    assert table_row(appendix, "Involvement grace after its end (days)")[1] == "30"
+    assert table_row(appendix, "SHARE-NO-CONSENT")[1:] == [
+        "Disclosure without consent",
+        "high",
+        "AVG art. 6(1)(a), 7(1)",
+    ]
+    nl_appendix = section(text(report_outputs, "nl", "privacy-officer.html"), "appendix")
+    assert (
+        "zorgcoördinator: administratief, aanwezigheid, voortgang, zorg en ondersteuning, algemeen"
+        in nl_appendix
+    )
+    assert "every other role" not in nl_appendix
+
+
+# ---- council summary -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_council_summary_has_no_personal_data(report_outputs, lang):
+    html = text(report_outputs, lang, "council-summary.html")
+    present = [value for value in PERSONAL_VALUES if value in html]
+    assert not present
+    # and no date finer than the week, in any spelling (the document's own creation time aside)
+    html = re.sub(r'<meta name="dcterms.created"[^>]*>', "", html)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", html)
+    assert not re.search(r"\b\d{1,2} (November|november|december|December)\b", html)
+
+
+def test_council_summary_suppresses_small_counts(report_outputs):
+    html = text(report_outputs, "en", "council-summary.html")
+    findings = section(html, "findings")
+    # access, consent, exceptions, processors, standing
+    assert table_row(findings, "Basisschool De Linde")[1:] == [
+        "fewer than 5",
+        "fewer than 5",
+        "0",
+        "0",
+        "fewer than 5",
+    ]
+    assert table_row(findings, "Lyceum Noord &amp; Zuid")[1:] == ["6", "0", "0", "0", "0"]
+    assert table_row(findings, "School board (not tied to one school)")[-1] == "fewer than 5"
+    trend = section(html, "trend")
+    assert table_row(trend, "week 46 of 2026")[1] == "fewer than 5"
+    assert table_row(trend, "week 47 of 2026")[1] == "10"
+    assert table_row(trend, "week 45 of 2026")[1] == "0"  # checked, nothing found
+    assert table_row(trend, "week 40 of 2026")[1] == "not checked"
+    nl = section(text(report_outputs, "nl", "council-summary.html"), "findings")
+    assert table_row(nl, "Basisschool De Linde")[1] == "minder dan 5"
+
+
+def test_council_threshold_comes_from_the_settings(report_warehouse, report_catalogue):
+    t = Translator("en")
+    _, sunday = parse_week(WEEK)
+    context = council_context(
+        report_warehouse, WEEK, sunday, report_catalogue, t, Settings(small_count_threshold=7)
+    )
+    html = render_html("council-summary.html", t, None, **context)
+    assert table_row(section(html, "findings"), "Lyceum Noord &amp; Zuid")[1] == "fewer than 7"
+    assert "fewer than 5" not in html
+
+
+def test_council_summary_checks_policy_and_processors(report_outputs):
+    html = text(report_outputs, "en", "council-summary.html")
+    checks = section(html, "checks")
+    assert "4 of 5 checks were carried out this week." in checks
+    assert table_row(checks, "Gap in the access register")[1] == "not carried out: data missing"
+    assert "lacks the participation council&#39;s consent" in section(html, "policy")
+    # LeerWijs has a signed agreement in force on 22 November; Toetsbureau's is unsigned
+    assert "1 of 2 suppliers that process student data" in section(html, "processors")
+
+
+def test_council_summary_in_dutch(report_outputs):
+    html = text(report_outputs, "nl", "council-summary.html")
+    assert "medezeggenschapsraad" in html
+    assert "1 van de 2 leveranciers" in section(html, "processors")
+
+
+# ---- chart -------------------------------------------------------------------------------------------
+
+
+def test_chart_is_deterministic_and_carries_no_metadata():
+    weeks = ["2026-W46", "2026-W47"]
+    counts = {"2026-W46": {"high": 2}, "2026-W47": {"critical": 1, "medium": 5}}
+    first, second = trend_svg(weeks, counts, Translator("nl")), trend_svg(weeks, counts, Translator("nl"))
+    assert first == second
+    assert first.startswith("<svg ") and "<metadata" not in first and "dc:date" not in first
+    assert "kritiek" in first and "middel" in first  # legend in the report language
+    assert trend_svg(weeks, {}, Translator("en")).startswith("<svg ")  # an empty trend still draws
+
+
+def test_a_long_case_is_cut_in_the_report_and_points_to_the_csv(
+    report_warehouse, report_catalogue, monkeypatch
+):
+    from reports import report_data
+
+    monkeypatch.setattr(report_data, "CASE_LIMIT", 2)
+    t = Translator("en")
+    monday, sunday = parse_week(WEEK)
+    cases = {c["actor_id"]: c for c in report_data.access_cases(report_warehouse, WEEK, report_catalogue, t)}
+    karin = cases["STF-0002"]
+    assert karin["total"] == 5 and len(karin["findings"]) == 2
+    assert len(cases["STF-0001"]["findings"]) == 2  # at the limit: nothing cut
+    context = privacy_officer_context(report_warehouse, WEEK, monday, sunday, report_catalogue, t, SETTINGS)
+    html = section(render_html("privacy-officer.html", t, None, **context), "cases")
+    assert html.count("more findings are listed in findings.csv.") == 1
+    assert "3 more findings are listed in findings.csv." in html
