@@ -99,11 +99,19 @@ class Translator:
 
     def sql_category_names(self) -> str:
         """A DuckDB MAP from data category code to its name in this language."""
-        pairs = ", ".join(
-            f"{sql_literal(key.removeprefix('category.'))}: {sql_literal(str(value))}"
-            for key, value in sorted(self.table.items())
-            if key.startswith("category.")
-        )
+        return self._sql_names(("category.",))
+
+    def sql_code_names(self) -> str:
+        """A DuckDB MAP from a code value (legal basis, kind, relation, role, form, ...) to its name."""
+        return self._sql_names(("role.", "code."))
+
+    def _sql_names(self, prefixes: tuple[str, ...]) -> str:
+        names = {}
+        for key, value in sorted(self.table.items()):
+            for prefix in prefixes:
+                if key.startswith(prefix) and key.count(".") == 1:
+                    names[key.removeprefix(prefix)] = str(value)
+        pairs = ", ".join(f"{sql_literal(code)}: {sql_literal(name)}" for code, name in names.items())
         return f"MAP {{{pairs}}}"
 
     def sql_datetime(self, expr: str) -> str:

@@ -56,6 +56,16 @@ def is_category_fact(name: str) -> bool:
     return "categor" in name
 
 
+# Facts named after a coded column of the contract hold code values (e.g. legal_basis, recipient_kind,
+# relation, given_by_role), which are shown in the report language like categories.
+CODE_FACT_SUFFIXES = ("legal_basis", "kind", "relation", "role", "form", "decision", "actor_type", "action",
+                      "account_type", "explained_by")
+
+
+def is_code_fact(name: str) -> bool:
+    return not is_category_fact(name) and name.endswith(CODE_FACT_SUFFIXES)
+
+
 def fact_sql(name: str, t: Translator, facts: str = "f.facts") -> str:
     """The text of one fact: lists joined with ', ', ISO dates and timestamps in the report language,
     data category codes by their name in that language."""
@@ -63,7 +73,9 @@ def fact_sql(name: str, t: Translator, facts: str = "f.facts") -> str:
     raw = f"({facts} ->> {path})"
     as_date = f"TRY_CAST({raw} AS DATE)"
     as_time = f"TRY_CAST({raw} AS TIMESTAMPTZ)"
-    categories = t.sql_category_names() if is_category_fact(name) else None
+    categories = (
+        t.sql_category_names() if is_category_fact(name) else t.sql_code_names() if is_code_fact(name) else None
+    )
 
     def shown(value: str) -> str:
         return f"coalesce({categories}[{value}], {value})" if categories else value

@@ -190,6 +190,26 @@ def test_category_facts_are_named_in_the_report_language():
     assert _explain("{category}", {"category": "unknown_code"}, "nl") == "unknown_code"
 
 
+def test_code_facts_are_named_in_the_report_language():
+    facts = {"legal_basis": "inspectorate", "recipient_kind": "school", "given_by_role": "guardian",
+             "recipient_id": "inspectorate"}  # fmt: skip
+    template = "{legal_basis} | {recipient_kind} | {given_by_role} | {recipient_id}"
+    assert _explain(template, facts, "nl") == "Inspectie van het Onderwijs | school | ouder of voogd | inspectorate"
+    assert _explain(template, facts, "en") == "Education Inspectorate | school | parent or guardian | inspectorate"
+
+
+def test_every_code_of_the_contract_has_a_name_in_both_languages():
+    from pipelines.contract import FEEDS
+
+    coded = {"legal_basis", "kind", "relation", "role", "form", "given_by_role", "decision", "actor_type",
+             "action", "account_type"}  # fmt: skip
+    codes = {code for feed in FEEDS.values() for c in feed.columns if c.name in coded for code in c.codes}
+    for lang in ("en", "nl"):
+        names = Translator(lang).sql_code_names()
+        missing = [code for code in sorted(codes) if f"'{code}':" not in names]
+        assert not missing, (lang, missing)
+
+
 def test_explanation_of_a_rule_not_in_the_catalogue_is_empty():
     con = duckdb.connect()
     sql = explanation_sql([_Rule("R", "x")], Translator("en"))
