@@ -27,12 +27,15 @@ weekly_schedule = dg.build_schedule_from_partitioned_job(
 
 
 def landing_files(landing: Path) -> list[Path]:
-    """The files the ingest would consider, in every feed folder."""
+    """The files the ingest would consider: every feed folder, and the CSVs of each OneRoster bundle."""
     files = []
     for feed in FEEDS:
         folder = landing / feed
         if folder.is_dir():
             files += [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in FILE_SUFFIXES]
+    rosters = landing / "oneroster"
+    if rosters.is_dir():
+        files += [p for p in rosters.glob("*/*") if p.is_file() and p.suffix.lower() == ".csv"]
     return sorted(files)
 
 

@@ -59,7 +59,7 @@ def is_category_fact(name: str) -> bool:
 # Facts named after a coded column of the contract hold code values (e.g. legal_basis, recipient_kind,
 # relation, given_by_role), which are shown in the report language like categories.
 CODE_FACT_SUFFIXES = ("legal_basis", "kind", "relation", "role", "form", "decision", "actor_type", "action",
-                      "account_type", "explained_by")
+                      "account_type", "explained_by", "identifiers")
 
 
 def is_code_fact(name: str) -> bool:

@@ -67,6 +67,15 @@ def test_sensor_requests_an_ingest_only_for_new_content(tmp_path):
     assert isinstance(changed, dg.RunRequest) and changed.run_key != first.run_key
 
 
+def test_sensor_sees_a_new_oneroster_bundle(tmp_path):
+    landing = tmp_path / "landing"
+    bundle = landing / "oneroster" / "export-2026-11"
+    bundle.mkdir(parents=True)
+    (bundle / "users.csv").write_text("sourcedId,role\nt1,teacher\n", encoding="utf-8")
+    audit = AuditSettings(landing=str(landing))
+    assert isinstance(landing_sensor(dg.build_sensor_context(resources={"audit": audit})), dg.RunRequest)
+
+
 def test_weekly_job_runs_in_process_on_a_temporary_warehouse(board, tmp_path):
     db, out = tmp_path / "w.duckdb", tmp_path / "reports"
     job = build_definitions(

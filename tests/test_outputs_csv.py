@@ -202,7 +202,7 @@ def test_every_code_of_the_contract_has_a_name_in_both_languages():
     from pipelines.contract import FEEDS
 
     coded = {"legal_basis", "kind", "relation", "role", "form", "given_by_role", "decision", "actor_type",
-             "action", "account_type"}  # fmt: skip
+             "action", "account_type", "identifiers"}  # fmt: skip
     codes = {code for feed in FEEDS.values() for c in feed.columns if c.name in coded for code in c.codes}
     for lang in ("en", "nl"):
         names = Translator(lang).sql_code_names()
