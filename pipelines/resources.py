@@ -14,7 +14,7 @@ from pipelines.warehouse import ensure_schema
 
 DEFAULT_DB = "data/warehouse.duckdb"
 DEFAULT_OUT = "out/reports"
-DEFAULT_LANDING = "data/landing"
+DEFAULT_LANDING = "data/sample/landing"
 
 
 class AuditSettings(dg.ConfigurableResource):

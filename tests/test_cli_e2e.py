@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from checks.registry import load_catalogue
-from tests.conftest import DEMO_WEEK, read_csv, schoolaudit
+from tests.conftest import DEMO_WEEK, ROOT, read_csv, schoolaudit
 
 SPEC_FINDINGS_COLUMNS = [
     "finding_id", "rule_id", "severity", "week", "school_id", "occurred_at", "subject_type", "subject_id",
@@ -115,3 +115,15 @@ def test_generate_writes_landing_and_expected_outside_it(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "g" / "landing" / "access_log").is_dir()
     assert (tmp_path / "g" / "expected-findings.csv").is_file()
+
+
+def test_the_sample_landing_folder_gives_its_expected_findings(tmp_path):
+    sample = ROOT / "data" / "sample"
+    result = schoolaudit("run", "--landing", str(sample / "landing"), "--db", str(tmp_path / "w.duckdb"),
+                         "--out", str(tmp_path / "r"), "--week", DEMO_WEEK)
+    assert result.returncode == 0, result.stderr
+    expected = {(r["rule_id"], r["subject_id"], r["severity"]) for r in read_csv(sample / "expected-findings.csv")
+                if r["week"] == DEMO_WEEK}  # fmt: skip
+    found = {(r["rule_id"], r["subject_id"], r["severity"]) for r in read_csv(tmp_path / "r" / DEMO_WEEK / "findings.csv")}
+    assert found == expected
+    assert read_csv(tmp_path / "r" / DEMO_WEEK / "quarantine.csv") == []
