@@ -22,18 +22,29 @@ Derived relations
     involvement_window       the same with window_from/window_to widened by the grace days
     role_allowance_in_force  staff roles joined to their allowances, with role_from/role_to
     consent_local            consents with given_date / withdrawn_date (local dates)
+    parent_access_consent    valid-form parent_access consents given by the student, with the local
+                             dates [valid_from, valid_to] on which they let a guardian see the file
 
 Populations (one row per subject checked)
     access_week                access_log rows whose local date is in the week, resolved
     staff_access_week          ... whose actor is staff
+    psych_report_access_week   ... staff accesses to a psychological report
+    student_access_week        ... whose actor is a student
+    guardian_access_week       ... whose actor is a guardian, with what the guardians and consents
+                               feeds say that day: linked, parental_authority, student_age,
+                               parent_access_consent, parent_access_consent_ids
+    identified_access_week     ... whose actor must be a known account (ACCESS-UNKNOWN-ACTOR): staff,
+                               and guardians only when the guardians feed has rows
     disclosure_week            disclosures whose local date is in the week, resolved
     consent_disclosures_week   ... legal_basis consent
     exception_disclosures_week ... any other legal basis (section C)
     processor_disclosures_week ... legal_basis processor and recipient kind processor (section D)
+    and those of the standing rules (section E), from checks/populations.sql
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipelines.contract import SPECIAL_CATEGORIES
@@ -41,6 +52,9 @@ from pipelines.settings import Settings
 from pipelines.weeks import parse_week
 
 LEAP_DAY_CHOICES = ("march_1", "february_28")
+
+# The standing rules' populations (section E), kept in their own file; they read what is set up here.
+STANDING_POPULATIONS = Path(__file__).parent / "populations.sql"
 
 # Open interval bounds become these dates, so range joins compare plain dates (no OR on NULL).
 EARLIEST = "DATE '0001-01-01'"
@@ -102,7 +116,9 @@ def prepare(con, week: str, settings: Settings) -> None:
             latest=LATEST,
         )
     )
-    con.execute(_POPULATIONS.format(special=special))
+    con.execute(_POPULATIONS.format(special=special, earliest=EARLIEST, latest=LATEST))
+    if STANDING_POPULATIONS.exists():
+        con.execute(STANDING_POPULATIONS.read_text(encoding="utf-8"))
 
 
 def _check_settings(settings: Settings) -> None:
@@ -179,6 +195,18 @@ SELECT c.* EXCLUDE (_file_hash, _line),
        local_date_of(c.given_at) AS given_date,
        local_date_of(c.withdrawn_at) AS withdrawn_date
 FROM consents c;
+
+-- The student's permission for guardians to see the whole file (spec A7/A8): given by the student,
+-- active and provable, from its local date until the day before withdrawal or through valid_until.
+CREATE OR REPLACE TEMP VIEW parent_access_consent AS
+SELECT consent_id, student_id,
+       nullif(trim(recipient_id), '') AS guardian_id,      -- empty = every guardian
+       given_date AS valid_from,
+       least(coalesce(withdrawn_date - 1, {latest}), coalesce(valid_until, {latest})) AS valid_to
+FROM consent_local
+WHERE lower(trim(purpose)) = 'parent_access'
+  AND given_by_role = 'student' AND given_by_id = student_id
+  AND form IN ('written', 'digital_signature');
 """
 
 # The week's populations are materialised once: every rule of a section reads them.
@@ -198,7 +226,7 @@ guardian_account AS (SELECT DISTINCT guardian_id FROM guardians),
 resolved AS (
     SELECT a.*,
            coalesce(nullif(a.category, ''), nullif(d.category, ''), 'general') AS resolved_category,
-           d.case_id AS document_case_id
+           nullif(trim(d.case_id), '') AS document_case_id
     FROM in_week a LEFT JOIN documents d ON d.document_id = a.document_id
 )
 SELECT a.source_system || ':' || a.event_id AS subject_id,
@@ -228,6 +256,52 @@ LEFT JOIN guardian_account ga ON a.actor_type = 'guardian' AND ga.guardian_id = 
 
 CREATE OR REPLACE TEMP VIEW staff_access_week AS
 SELECT * FROM access_week WHERE actor_type = 'staff';
+
+CREATE OR REPLACE TEMP VIEW psych_report_access_week AS
+SELECT * FROM staff_access_week WHERE category = 'psychological_report';
+
+CREATE OR REPLACE TEMP VIEW student_access_week AS
+SELECT * FROM access_week WHERE actor_type = 'student';
+
+-- Without any guardians row, no guardian account can be judged known or unknown (spec: the guardian
+-- part of ACCESS-UNKNOWN-ACTOR needs that feed), so only staff actors are checked then.
+CREATE OR REPLACE TEMP VIEW identified_access_week AS
+SELECT * FROM access_week
+WHERE actor_type = 'staff' OR (actor_type = 'guardian' AND EXISTS (SELECT 1 FROM guardians));
+
+-- Guardian accesses with what the feeds say about them on the event's local date. Links and
+-- consents are joined on their keys with the date as a range, then folded to one row per event.
+CREATE OR REPLACE TEMP TABLE guardian_access_week AS
+WITH guardian_access AS (
+    SELECT * FROM access_week WHERE actor_type = 'guardian'
+),
+link AS (
+    SELECT a.subject_id,
+           count(g.guardian_id) > 0 AS linked,
+           coalesce(bool_or(g.parental_authority), false) AS parental_authority
+    FROM guardian_access a
+    LEFT JOIN guardians g
+           ON g.guardian_id = a.actor_id AND g.student_id = a.student_id
+          AND a.local_date BETWEEN coalesce(g.valid_from, {earliest}) AND coalesce(g.valid_to, {latest})
+    GROUP BY a.subject_id
+),
+consented AS (
+    SELECT a.subject_id, list(DISTINCT c.consent_id ORDER BY c.consent_id) AS consent_ids
+    FROM guardian_access a
+    JOIN parent_access_consent c
+      ON c.student_id = a.student_id AND a.local_date BETWEEN c.valid_from AND c.valid_to
+    WHERE c.guardian_id IS NULL OR c.guardian_id = a.actor_id
+    GROUP BY a.subject_id
+)
+SELECT a.*,
+       l.linked,
+       l.parental_authority,
+       age_at(a.student_birth_date, a.local_date) AS student_age,   -- NULL for an unknown student
+       c.subject_id IS NOT NULL AS parent_access_consent,
+       coalesce(c.consent_ids, []) AS parent_access_consent_ids
+FROM guardian_access a
+JOIN link l USING (subject_id)
+LEFT JOIN consented c USING (subject_id);
 
 CREATE OR REPLACE TEMP TABLE disclosure_week AS
 WITH in_week AS (

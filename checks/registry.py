@@ -11,6 +11,8 @@ A rule file looks like this:
     population = "consent_disclosures_week"   # the view whose rows the rule checks (coverage)
     feeds = ["disclosures", "consents", "students"]   # required; ["a|b"] means a or b
     legal_source = "AVG art. 6(1)(a), 7(1)"
+    [partial]         # optional, e.g. in ACCESS-UNKNOWN-ACTOR: a feed without rows leaves this part of
+    guardians = "guardian actors"   # the population unjudged; the rule is evaluated and coverage says so
     [title]
     en = "..."
     nl = "..."
@@ -72,6 +74,7 @@ class Rule:
     explanation: dict[str, str]
     sql: str
     path: Path
+    partial: tuple[tuple[str, str], ...] = ()  # (feed, the part of the population it is needed for)
 
     def placeholders(self, lang: str) -> list[str]:
         return _PLACEHOLDER.findall(self.explanation[lang])
@@ -101,6 +104,7 @@ def parse_rule_file(path: Path) -> Rule:
             explanation={lang: meta["explanation"][lang] for lang in LANGUAGES},
             sql=sql,
             path=path,
+            partial=tuple((feed, str(part)) for feed, part in meta.get("partial", {}).items()),
         )
     except KeyError as exc:
         raise CatalogueError(f"{path.name}: header lacks {exc}") from None

@@ -2,7 +2,8 @@
 
 Each rule's query returns its candidate rows; the runner then applies precedence inside a family
 (per subject, only the rule with the lowest `order` keeps its finding), gives every finding its stable
-id, and replaces the week's rows in `findings` and `coverage` in one transaction. The privacy
+id, records for every access event what explained it (checks.explained), and replaces the week's rows
+in `findings`, `coverage` and `access_explanations` in one transaction. The privacy
 officer's `decisions` are keyed by finding id and never touched, so they stick across re-runs.
 
 Everything per row happens in DuckDB; Python only loops over the rules.
@@ -14,7 +15,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from checks import context
+from checks import context, explained
 from checks.registry import SEVERITIES, Rule, load_catalogue, rule_by_id
 from pipelines.contract import FEEDS
 from pipelines.settings import Settings
@@ -71,7 +72,7 @@ def run_checks(con, week: str, settings: Settings, rules=None) -> CheckResult:
                 {
                     "rule_id": rule.id,
                     "status": "evaluated",
-                    "reason": None,
+                    "reason": _partial_reason(con, rule, has_rows),
                     "subjects_checked": _count(con, rule),
                     "findings": 0,
                 }
@@ -81,6 +82,8 @@ def run_checks(con, week: str, settings: Settings, rules=None) -> CheckResult:
         con.execute("DELETE FROM findings WHERE week = ?", [week])
         con.execute("DELETE FROM coverage WHERE week = ?", [week])
         con.execute(_INSERT_FINDINGS, [week])
+        evaluated = {row["rule_id"] for row in coverage if row["status"] == "evaluated"}
+        explained.record_explanations(con, week, evaluated)
 
         per_rule = dict(
             con.execute("SELECT rule_id, count(*) FROM week_findings GROUP BY rule_id").fetchall()
@@ -119,19 +122,34 @@ def _select_rules(rules) -> tuple[Rule, ...]:
     return selected
 
 
+def _feed_has_rows(con, rule: Rule, feed: str, has_rows: dict[str, bool]) -> bool:
+    if feed not in has_rows:
+        if feed not in FEEDS and feed not in FEED_TABLES:
+            raise RuleError(f"rule {rule.id} names an unknown feed {feed!r}")
+        table = FEED_TABLES.get(feed, feed)
+        has_rows[feed] = con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
+    return has_rows[feed]
+
+
 def _missing_feeds(con, rule: Rule, has_rows: dict[str, bool]) -> list[tuple[str, ...]]:
     """The required feed entries of `rule` of which no alternative has a row."""
     missing = []
     for alternatives in rule.feeds:
-        for feed in alternatives:
-            if feed not in has_rows:
-                table = FEED_TABLES.get(feed, feed)
-                if feed not in FEEDS and feed not in FEED_TABLES:
-                    raise RuleError(f"rule {rule.id} names an unknown feed {feed!r}")
-                has_rows[feed] = con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
-        if not any(has_rows[feed] for feed in alternatives):
+        # every alternative is looked up, so that an unknown feed name is always an error
+        present = [_feed_has_rows(con, rule, feed, has_rows) for feed in alternatives]
+        if not any(present):
             missing.append(alternatives)
     return missing
+
+
+def _partial_reason(con, rule: Rule, has_rows: dict[str, bool]) -> str | None:
+    """For an evaluated rule: which part of its population was not judged, for want of which feed."""
+    parts = [
+        f"{part} not evaluated: no rows in feed {feed}"
+        for feed, part in rule.partial
+        if not _feed_has_rows(con, rule, feed, has_rows)
+    ]
+    return "; ".join(parts) or None
 
 
 def _not_evaluated(rule: Rule, missing: list[tuple[str, ...]]) -> dict:

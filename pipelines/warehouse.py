@@ -78,6 +78,21 @@ CREATE TABLE IF NOT EXISTS coverage (
     findings BIGINT,
     PRIMARY KEY (week, rule_id)
 );
+-- For every access event of a checked week, exactly one row: what allowed it, or the finding it got
+-- ("explain, then flag"). Replaced with the week's findings.
+CREATE TABLE IF NOT EXISTS access_explanations (
+    week VARCHAR NOT NULL,
+    subject_id VARCHAR NOT NULL,       -- <source_system>:<event_id>, as in findings
+    source_system VARCHAR NOT NULL,
+    school_id VARCHAR,                 -- the student's school; NULL for an unknown student
+    actor_type VARCHAR NOT NULL,
+    category VARCHAR NOT NULL,         -- the resolved data category
+    explained_by VARCHAR NOT NULL,     -- involvement, role_allowance, break_glass, own_file, guardian,
+                                       -- finding, not_evaluated (a rule it needs was not evaluated),
+                                       -- unexplained (never expected: a rule and this table disagree)
+    detail VARCHAR,                    -- the relation, the role, or how a guardian may see it
+    rule_id VARCHAR                    -- for 'finding': the access rule that flagged it
+);
 -- The privacy officer's decisions: kept when a week is checked again (finding ids are stable).
 CREATE TABLE IF NOT EXISTS decisions (
     finding_id VARCHAR PRIMARY KEY,

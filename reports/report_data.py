@@ -177,37 +177,24 @@ def justified_break_glass(con, monday: date, sunday: date, t: Translator) -> lis
 
 
 def access_figures(con, week: str, monday: date, sunday: date) -> dict:
-    """Accesses in the week, and staff accesses without an access finding ('explained'), overall and
-    per school and source system."""
+    """Accesses in the week and the staff accesses that something allowed ('explained'), overall and per
+    school and source system, from the record the checks keep of what explained each access."""
     per_source = records(
         con,
         """
-        WITH week_access AS (
-            SELECT a.source_system, a.actor_type, a.student_id,
-                   a.source_system || ':' || a.event_id AS subject_id
-            FROM access_log a
-            WHERE CAST(a.occurred_at AS DATE) BETWEEN $monday AND $sunday
-        ),
-        access_findings AS (
-            SELECT DISTINCT subject_id FROM findings
-            WHERE week = $week AND subject_type = 'access_event'
-        ),
-        school_of_student AS (
-            SELECT st.student_id, min(coalesce(sc.name, st.school_id)) AS school
-            FROM students st LEFT JOIN schools sc ON sc.school_id = st.school_id
-            GROUP BY st.student_id
-        )
-        SELECT s.school, w.source_system,
+        SELECT coalesce(sc.name, e.school_id) AS school, e.source_system,
                count(*) AS accesses,
-               count(*) FILTER (WHERE w.actor_type = 'staff') AS staff_accesses,
-               count(*) FILTER (WHERE w.actor_type = 'staff' AND af.subject_id IS NULL) AS explained
-        FROM week_access w
-        LEFT JOIN access_findings af ON af.subject_id = w.subject_id
-        LEFT JOIN school_of_student s ON s.student_id = w.student_id
+               count(*) FILTER (WHERE e.actor_type = 'staff') AS staff_accesses,
+               count(*) FILTER (WHERE e.actor_type = 'staff'
+                                AND e.explained_by NOT IN ('finding', 'not_evaluated', 'unexplained'))
+                   AS explained
+        FROM access_explanations e
+        LEFT JOIN schools sc ON sc.school_id = e.school_id
+        WHERE e.week = $week
         GROUP BY ALL
-        ORDER BY s.school NULLS LAST, w.source_system
+        ORDER BY school NULLS LAST, e.source_system
         """,
-        {"week": week, "monday": monday, "sunday": sunday},
+        {"week": week},
     )
     evaluated = one(
         con,

@@ -3,7 +3,8 @@ only to test the generator: its background must be clean and each plant must giv
 finding. It reads the canonical warehouse tables (after ingest) and is written straight from the spec,
 deliberately apart from checks/ so that the two can disagree and a test can notice.
 
-Only default parameters; OneRoster is not generated, so involvements come from the feed alone.
+Default parameters except the time zone, grace days, renewal horizon and log-gap look-back (which
+follow `settings`); OneRoster is not generated, so involvements come from the feed alone.
 """
 
 from __future__ import annotations
@@ -188,12 +189,19 @@ WITH agreements_in_force AS (
     SELECT a.* FROM processor_agreements a, o_week w
     WHERE a.signed_at IS NOT NULL AND a.signed_at <= w.sun AND inforce(a.valid_from, a.valid_to, w.sun)
 ),
-policy_in_force AS (
+policy_versions AS (
     SELECT p.*, coalesce(p.scope, 'board') AS sc,
-           row_number() OVER (PARTITION BY p.policy_id, coalesce(p.scope, 'board')
-                              ORDER BY p.effective_from DESC, TRY_CAST(p.version AS DOUBLE) DESC NULLS LAST,
-                                       p.version DESC) AS rn
+           -- versions taking effect on the same day compare as numbers only when all are numeric
+           bool_and(TRY_CAST(p.version AS DOUBLE) IS NOT NULL)
+               OVER (PARTITION BY p.policy_id, coalesce(p.scope, 'board'), p.effective_from) AS numeric_tie
     FROM policies p, o_week w WHERE p.effective_from <= w.sun
+),
+policy_in_force AS (
+    SELECT *, row_number() OVER (PARTITION BY policy_id, sc
+                                 ORDER BY effective_from DESC,
+                                          CASE WHEN numeric_tie THEN TRY_CAST(version AS DOUBLE) END DESC,
+                                          version DESC) AS rn
+    FROM policy_versions
 ),
 policy_judged AS (
     SELECT p.policy_id || '@' || p.version || '@' || p.sc AS subject_id,
@@ -207,7 +215,7 @@ policy_judged AS (
 ),
 logged AS (SELECT DISTINCT source_system, loc(occurred_at) AS d FROM access_log),
 active AS (
-    SELECT DISTINCT l.source_system FROM logged l, o_week w WHERE l.d BETWEEN w.mon - 14 AND w.mon - 1
+    SELECT DISTINCT l.source_system FROM logged l, o_week w WHERE l.d BETWEEN w.mon - {lookback} AND w.mon - 1
 ),
 weekdays AS (
     SELECT w.mon + CAST(i AS INTEGER) AS d FROM o_week w, range(5) t(i)
@@ -220,7 +228,7 @@ SELECT 'PROCESSOR-AGREEMENT-INCOMPLETE' AS rule_id, 'medium' AS severity, 'agree
 FROM agreements_in_force WHERE NOT coalesce(breach_notification, false) OR NOT coalesce(deletion_clause, false)
 UNION ALL
 SELECT 'PROCESSOR-AGREEMENT-EXPIRING', 'info', 'agreement', agreement_id
-FROM agreements_in_force a, o_week w WHERE a.valid_to IS NOT NULL AND a.valid_to <= w.sun + 60
+FROM agreements_in_force a, o_week w WHERE a.valid_to IS NOT NULL AND a.valid_to <= w.sun + {horizon}
 UNION ALL
 SELECT 'POLICY-NOT-APPROVED', CASE WHEN NOT consent_by_day THEN 'high' ELSE 'medium' END, 'policy', subject_id
 FROM policy_judged WHERE NOT prior_consent
@@ -243,7 +251,8 @@ def oracle_findings(con, week: str, settings: Settings | None = None) -> pd.Data
     monday, sunday = parse_week(week)
     con.execute(
         SETUP.format(tz=settings.timezone.replace("'", "''"), monday=monday, sunday=sunday,
-                     before=settings.grace_before_days, after=settings.grace_after_days)
+                     before=settings.grace_before_days, after=settings.grace_after_days,
+                     horizon=settings.renewal_horizon_days, lookback=settings.log_gap_lookback_days)
     )
     frame = con.execute(RESULT).df()
     frame.insert(2, "week", week)

@@ -287,6 +287,24 @@ def build_warehouse(path: Path):
         {"event_id": "EVT-0000", "occurred_at": "2026-11-10 09:00:00+00", "actor_id": STAFF_PIET,
          "actor_type": "staff", "student_id": STUDENT_ANNA, "action": "view", "source_system": "magister"},
     ])  # fmt: skip
+    # What the checks recorded as explaining each access (checks.explained), as they would have.
+    con.executemany(
+        "INSERT INTO access_explanations (week, subject_id, source_system, school_id, actor_type, category,"
+        " explained_by, detail, rule_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (WEEK, "magister:EVT-0001", "magister", SCHOOL_LINDE, "staff", "progress", "finding", None,
+             "ACCESS-UNINVOLVED"),
+            (WEEK, "magister:EVT-0002", "magister", SCHOOL_NOORD, "staff", "care", "finding", None,
+             "ACCESS-UNINVOLVED"),
+            (WEEK, "magister:EVT-0003", "magister", SCHOOL_LINDE, "staff", "attendance", "involvement", "teacher",
+             None),
+            (WEEK, "somtoday:EVT-0004", "somtoday", SCHOOL_NOORD, "staff", "care", "break_glass", None, None),
+            (WEEK, "somtoday:EVT-0005", "somtoday", SCHOOL_LINDE, "guardian", "general", "guardian",
+             "parental_authority", None),
+            (PREVIOUS_WEEK, "magister:EVT-0000", "magister", SCHOOL_LINDE, "staff", "general", "finding", None,
+             "ACCESS-UNINVOLVED"),
+        ],
+    )
     _insert(con, "recipients", [
         {"recipient_id": PROCESSOR, "name": "LeerWijs BV", "kind": "processor", "content_chain": True},
         {"recipient_id": "RCP-TOETS", "name": "Toetsbureau", "kind": "processor"},

@@ -278,3 +278,55 @@ def render(rule_id: str, found: dict, lang: str) -> str:
 
     template = rule_by_id(rule_id).explanation[lang]
     return re.sub(r"\{([a-z_][a-z0-9_]*)\}", lambda m: shown(found[m[1]]), template)
+
+
+# --- consent, processor and standing rules (sections B, D, E) -------------------------------------
+# Builders for the feeds those rules read (guardians, policies, council decisions, calendar).
+
+
+def add_guardian(
+    con,
+    guardian_id="g1",
+    student_id="s1",
+    relation="parent",
+    parental_authority=True,
+    valid_from=None,
+    valid_to=None,
+):
+    insert(
+        con,
+        "guardians",
+        guardian_id=guardian_id,
+        student_id=student_id,
+        relation=relation,
+        parental_authority=parental_authority,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+
+
+def add_policy(con, policy_id="privacy-regulation", version="1", effective_from="2026-08-01", scope="board"):
+    insert(con, "policies", policy_id=policy_id, version=version, effective_from=effective_from, scope=scope)
+
+
+def add_council_decision(
+    con,
+    policy_id="privacy-regulation",
+    version="1",
+    council="GMR",
+    decision="consent",
+    decided_at="2026-07-01",
+):
+    insert(
+        con,
+        "council_decisions",
+        policy_id=policy_id,
+        version=version,
+        council=council,
+        decision=decision,
+        decided_at=decided_at,
+    )
+
+
+def add_calendar(con, date_from, date_to=None, kind="holiday", school_id=None):
+    insert(con, "calendar", date_from=date_from, date_to=date_to or date_from, kind=kind, school_id=school_id)

@@ -35,8 +35,17 @@ from pipelines.weeks import parse_week
 
 UNTIL = date(2026, 11, 25)  # a Wednesday: the demo week is 2026-W47 (Monday 16 .. Sunday 22 November)
 WEEKS = ["2026-W45", "2026-W46", "2026-W47"]
-PLANTED_RULES = {"ACCESS-UNINVOLVED", "SHARE-NO-CONSENT", "SHARE-EXCEPTION-UNSUPPORTED", "PROCESSOR-NO-AGREEMENT",
-                 "PROCESSOR-AGREEMENT-NOT-IN-FORCE"}
+# Every rule of spec/rules.md, sections A-E.
+ALL_RULES = {
+    "ACCESS-UNKNOWN-ACTOR", "ACCESS-SHARED-ACCOUNT", "ACCESS-BREAK-GLASS-UNJUSTIFIED", "ACCESS-PSYCH-REPORT",
+    "ACCESS-STUDENT-OTHER", "ACCESS-GUARDIAN-NOT-LINKED", "ACCESS-PARENT-18PLUS", "ACCESS-PARENT-16PLUS",
+    "ACCESS-PARENT-NO-AUTHORITY", "ACCESS-UNINVOLVED",
+    "SHARE-NO-CONSENT", "SHARE-CONSENT-INVALID-FORM", "SHARE-CONSENT-AFTER", "SHARE-CONSENT-WITHDRAWN",
+    "SHARE-CONSENT-EXPIRED", "SHARE-CONSENT-WRONG-PARTY", "SHARE-CONSENT-SCOPE", "SHARE-CONSENT-AGE-TRANSITION",
+    "SHARE-EXCEPTION-UNSUPPORTED",
+    "PROCESSOR-NO-AGREEMENT", "PROCESSOR-AGREEMENT-NOT-IN-FORCE", "PROCESSOR-SCOPE", "PROCESSOR-NOT-PSEUDONYMISED",
+    "PROCESSOR-AGREEMENT-INCOMPLETE", "PROCESSOR-AGREEMENT-EXPIRING", "POLICY-NOT-APPROVED", "LOG-GAP",
+}
 KEY = ["rule_id", "severity", "week", "subject_type", "subject_id"]
 
 
@@ -94,7 +103,7 @@ def test_weeks_end_with_the_last_complete_week_before_until(until, last_week):
 def test_result_names_the_weeks_and_counts_rows(generated):
     assert generated.weeks == WEEKS
     assert generated.landing == generated.expected.parent / "landing"
-    assert generated.counts["students"] == 120
+    assert 120 < generated.counts["students"] < 150  # and a few planted students with exact birth dates
     assert generated.counts["access_log"] >= 40 * 120 * 3
 
 
@@ -207,11 +216,11 @@ def test_sizes_scale_with_students(tmp_path):
     large = generate(tmp_path / "large", students=240, weeks=1, until=UNTIL)
     plants = pd.concat([pd.read_csv(tmp_path / "small" / name) for name in ("expected-findings.csv",
                                                                              "near-misses.csv")])
-    planted_events = (plants["subject_type"] == "access_event").sum()
-    assert planted_events >= 6
+    planted_events = plants.loc[plants["subject_type"] == "access_event", "subject_id"].nunique()
+    assert planted_events >= 40
     assert small.counts["access_log"] == 40 * 60 + planted_events
     assert large.counts["access_log"] == 40 * 240 + planted_events
-    assert large.counts["students"] == 4 * small.counts["students"]
+    assert large.counts["students"] - small.counts["students"] == 180  # plants add the same few students
     for feed in ("guardians", "documents", "involvements"):
         assert 3 < large.counts[feed] / small.counts[feed] < 5, feed
     staff = pd.concat(pd.read_csv(p, dtype=str) for p in (large.landing / "staff").iterdir())
@@ -249,8 +258,8 @@ def test_board_is_realistic(warehouse):
     assert {"teacher", "mentor", "care_coordinator", "management", "administration", "psychologist"} <= roles
     kinds = {k for (k,) in rows("SELECT DISTINCT kind FROM recipients")}
     assert {"processor", "school", "samenwerkingsverband", "inspectorate", "child_protection"} <= kinds
-    assert rows("SELECT count(*) FROM recipients WHERE content_chain") == [(1,)]
-    assert rows("SELECT count(*) FROM students WHERE coalesce(eck_id, '') = ''") == [(0,)]
+    assert rows("SELECT count(*) FROM recipients WHERE content_chain") == [(2,)]  # one planted, without agreement
+    assert rows("SELECT count(*) FROM students WHERE coalesce(eck_id, '') = ''") == [(1,)]  # planted: no ECK iD
     assert rows("SELECT count(*) FROM documents WHERE category = 'psychological_report' AND case_id IS NOT NULL")[0][0]
     assert {r for (r,) in rows("SELECT DISTINCT relation FROM guardians")} == {"parent", "guardian", "foster_parent"}
     assert rows("SELECT count(*) FROM guardians WHERE relation = 'foster_parent' AND parental_authority")[0][0] == 0
@@ -278,24 +287,84 @@ def test_background_is_clean_and_plants_give_exactly_the_expected_findings(gener
         assert as_set(found) == as_set(expected[expected["week"] == week]), week
 
 
-def test_near_misses_are_in_the_data_and_give_no_finding(generated, warehouse, near_misses):
+def test_every_rule_is_planted_in_the_demo_week_and_earlier_weeks_show_a_trend(expected):
+    demo = expected[expected["week"] == WEEKS[-1]]
+    assert set(demo["rule_id"]) == ALL_RULES
+    counts = demo["rule_id"].value_counts()
+    assert counts["ACCESS-UNINVOLVED"] == 5 and counts["SHARE-NO-CONSENT"] == 4
+    assert counts["SHARE-EXCEPTION-UNSUPPORTED"] == 4 and counts["PROCESSOR-AGREEMENT-NOT-IN-FORCE"] == 3
+    per_week = expected.groupby("week").size()
+    assert list(per_week.index) == WEEKS and per_week.is_monotonic_increasing and per_week.iloc[0] > 0
+    assert set(expected.loc[expected["week"] != WEEKS[-1], "rule_id"]) >= {
+        "ACCESS-PSYCH-REPORT", "ACCESS-PARENT-16PLUS", "SHARE-CONSENT-EXPIRED", "PROCESSOR-SCOPE",
+        "PROCESSOR-AGREEMENT-INCOMPLETE", "POLICY-NOT-APPROVED"}
+
+
+def test_each_rule_gets_each_of_its_severities(expected):
+    severities = expected.groupby("rule_id")["severity"].agg(set).to_dict()
+    assert severities["ACCESS-UNINVOLVED"] == {"high", "critical"}
+    assert severities["ACCESS-PARENT-16PLUS"] == {"medium", "high"}
+    assert severities["ACCESS-PARENT-NO-AUTHORITY"] == {"medium"}  # also for care data
+    assert severities["PROCESSOR-SCOPE"] == {"medium", "high"}
+    assert severities["PROCESSOR-NOT-PSEUDONYMISED"] == {"medium", "high"}
+    assert severities["POLICY-NOT-APPROVED"] == {"medium", "high"}
+    assert severities["SHARE-CONSENT-AGE-TRANSITION"] == {"info"}  # also for care data
+    assert severities["PROCESSOR-AGREEMENT-EXPIRING"] == {"info"}
+    for rule in ("SHARE-NO-CONSENT", "SHARE-CONSENT-INVALID-FORM", "SHARE-CONSENT-SCOPE",
+                 "SHARE-CONSENT-WRONG-PARTY", "SHARE-EXCEPTION-UNSUPPORTED"):
+        assert severities[rule] == {"high", "critical"}, rule
+
+
+def test_near_misses_are_in_the_data_and_give_no_finding_of_their_rule(generated, warehouse, near_misses):
     con, _ = warehouse
-    assert set(near_misses["rule_id"]) == {"ACCESS-UNINVOLVED", "SHARE-EXCEPTION-UNSUPPORTED",
-                                           "PROCESSOR-AGREEMENT-NOT-IN-FORCE"}
-    assert len(near_misses) == 5 and (near_misses["week"] == WEEKS[-1]).all()
-    flagged = set(oracle_findings(con, WEEKS[-1])["subject_id"])
-    for subject_id in near_misses["subject_id"]:
-        assert _exists(con, subject_id)
-        assert subject_id not in flagged
+    assert len(near_misses) >= 40 and not near_misses.duplicated(["rule_id", "week", "subject_id"]).any()
+    assert len(set(near_misses["rule_id"])) >= 22
+    for week, misses in near_misses.groupby("week"):
+        flagged = set(oracle_findings(con, week)[["rule_id", "subject_id"]].itertuples(index=False, name=None))
+        for row in misses.itertuples():
+            if row.subject_type in ("access_event", "disclosure"):
+                _exists(con, row.subject_id)
+            assert (row.rule_id, row.subject_id) not in flagged, row
 
 
-def test_expected_findings_point_at_rows_of_their_week(warehouse, expected):
+@pytest.mark.parametrize(
+    ("rule_id", "words"),
+    [
+        ("ACCESS-PARENT-16PLUS", "day before the 16th birthday"),
+        ("SHARE-CONSENT-AGE-TRANSITION", "day before the 16th birthday"),
+        ("SHARE-CONSENT-AFTER", "same day"),
+        ("ACCESS-UNINVOLVED", "last day of the grace window"),
+        ("ACCESS-UNINVOLVED", "first day of the grace window"),
+        ("SHARE-CONSENT-WRONG-PARTY", "born 29 February"),
+        ("ACCESS-BREAK-GLASS-UNJUSTIFIED", "justified break glass by an uninvolved"),
+        ("ACCESS-PSYCH-REPORT", "last day of the assessment involvement"),
+        ("ACCESS-PARENT-18PLUS", "consent names this parent"),
+        ("PROCESSOR-AGREEMENT-EXPIRING", "plus 61 days"),
+        ("LOG-GAP", "holiday for every school"),
+    ],
+)
+def test_the_named_near_misses_are_planted(near_misses, rule_id, words):
+    notes = near_misses.loc[near_misses["rule_id"] == rule_id, "note"]
+    assert notes.str.contains(words, regex=False).any(), (rule_id, words)
+
+
+def test_expected_findings_point_at_subjects_of_their_week(warehouse, expected):
     con, _ = warehouse
     assert list(expected.columns) == ["rule_id", "severity", "week", "subject_type", "subject_id", "note"]
-    assert expected["subject_id"].is_unique and (expected["note"] != "").all()
-    for row in expected.itertuples():
+    assert not expected.duplicated(["rule_id", "week", "subject_id"]).any() and (expected["note"] != "").all()
+    for row in expected[expected["subject_type"].isin(["access_event", "disclosure"])].itertuples():
         monday, sunday = parse_week(row.week)
         assert monday <= _exists(con, row.subject_id) <= sunday, row
+    one = lambda sql, *args: con.execute(sql, list(args)).fetchone()[0]
+    for row in expected[expected["subject_type"] == "agreement"].itertuples():
+        assert one("SELECT count(*) FROM processor_agreements WHERE agreement_id = ?", row.subject_id) == 1, row
+    for row in expected[expected["subject_type"] == "policy"].itertuples():
+        policy_id, version, scope = row.subject_id.split("@")
+        assert one("SELECT count(*) FROM policies WHERE policy_id = ? AND version = ? AND scope = ?",
+                   policy_id, version, scope) == 1, row
+    for row in expected[expected["subject_type"] == "source_system"].itertuples():
+        _system, day = row.subject_id.split("@")
+        assert date.fromisoformat(day).weekday() < 5 and parse_week(row.week)[0] <= date.fromisoformat(day)
 
 
 def _exists(con, subject_id: str):
@@ -311,31 +380,53 @@ def _exists(con, subject_id: str):
     return found[0][0]
 
 
-def test_demo_week_holds_every_planted_rule_and_earlier_weeks_a_trend(expected):
-    demo = expected[expected["week"] == WEEKS[-1]]
-    assert set(demo["rule_id"]) == PLANTED_RULES
-    counts = demo["rule_id"].value_counts()
-    assert counts["ACCESS-UNINVOLVED"] == 3 and counts["SHARE-NO-CONSENT"] == 4
-    assert counts["SHARE-EXCEPTION-UNSUPPORTED"] == 4 and counts["PROCESSOR-AGREEMENT-NOT-IN-FORCE"] == 2
-    per_week = expected.groupby("week").size()
-    assert list(per_week.index) == WEEKS and per_week.is_monotonic_increasing and per_week.iloc[0] > 0
-
-
-def test_severity_is_critical_exactly_for_special_categories(warehouse, expected):
+def test_critical_exactly_when_a_special_category_is_involved(warehouse, expected):
+    """For the rules whose severity depends on the data: read the categories back from the landing data."""
     con, _ = warehouse
-    for row in expected.itertuples():
-        if row.subject_type == "disclosure":
-            (categories,) = con.execute("SELECT data_categories FROM disclosures WHERE disclosure_id = ?",
-                                        [row.subject_id]).fetchone()
-        else:
-            system, event_id = row.subject_id.split(":")
-            (category,) = con.execute(
-                """SELECT coalesce(a.category, d.category, 'general') FROM access_log a
-                   LEFT JOIN documents d USING (document_id) WHERE source_system = ? AND event_id = ?""",
-                [system, event_id]).fetchone()
-            categories = [category]
-        special = bool(set(categories) & {"care", "psychological_report", "medical"})
-        assert row.severity == ("critical" if special else "high"), row
+    special = {"care", "psychological_report", "medical"}
+    access_rules = {"ACCESS-UNINVOLVED": "critical", "ACCESS-PARENT-16PLUS": "high"}
+    for row in expected[expected["rule_id"].isin(access_rules)].itertuples():
+        system, event_id = row.subject_id.split(":")
+        (category,) = con.execute(
+            """SELECT coalesce(a.category, d.category, 'general') FROM access_log a
+               LEFT JOIN documents d USING (document_id) WHERE source_system = ? AND event_id = ?""",
+            [system, event_id]).fetchone()
+        plain = "high" if row.rule_id == "ACCESS-UNINVOLVED" else "medium"
+        assert row.severity == (access_rules[row.rule_id] if category in special else plain), row
+    share_rules = expected["rule_id"].str.startswith("SHARE-") & (
+        expected["rule_id"] != "SHARE-CONSENT-AGE-TRANSITION")
+    for row in expected[share_rules].itertuples():
+        (categories,) = con.execute("SELECT data_categories FROM disclosures WHERE disclosure_id = ?",
+                                    [row.subject_id]).fetchone()
+        assert row.severity == ("critical" if set(categories) & special else "high"), row
+
+
+def test_standing_findings_are_listed_for_every_week_in_which_they_hold(expected):
+    def weeks(rule_id, subject_id):
+        rows = expected[(expected["rule_id"] == rule_id) & (expected["subject_id"] == subject_id)]
+        return dict(zip(rows["week"], rows["severity"]))
+
+    assert weeks("PROCESSOR-AGREEMENT-INCOMPLETE", "vwo-postduif-2024") == dict.fromkeys(WEEKS, "medium")
+    assert weeks("PROCESSOR-AGREEMENT-INCOMPLETE", "vwo-inzicht-2026") == {WEEKS[-1]: "medium"}  # from its Monday
+    assert weeks("PROCESSOR-AGREEMENT-EXPIRING", "vwo-bladwijzer-2025") == {WEEKS[-1]: "info"}  # Sunday + 60
+    assert weeks("PROCESSOR-AGREEMENT-EXPIRING", "vwo-agenda-2023") == dict.fromkeys(WEEKS, "info")
+    assert weeks("POLICY-NOT-APPROVED", "protocol-medisch-handelen@10@board") == dict.fromkeys(WEEKS, "high")
+    # The school's MR consents on the demo week's Wednesday: high before, medium from then on.
+    school = [s for s in expected["subject_id"] if s.startswith("verzuimprotocol@2@")]
+    assert weeks("POLICY-NOT-APPROVED", school[0]) == {WEEKS[0]: "high", WEEKS[1]: "high", WEEKS[2]: "medium"}
+
+
+def test_the_log_gap_is_a_day_without_events_of_one_system(warehouse, expected):
+    con, _ = warehouse
+    (gap,) = expected.loc[expected["rule_id"] == "LOG-GAP", "subject_id"]
+    system, day = gap.split("@")
+    logged = dict(con.execute("""SELECT source_system, count(*) FROM access_log
+                                 WHERE CAST(timezone('Europe/Amsterdam', occurred_at) AS DATE) = ? GROUP BY ALL""",
+                              [day]).fetchall())
+    assert system not in logged and len(logged) >= 1  # the other systems log as usual
+    study_days = con.execute("SELECT count(*) FROM calendar WHERE date_from = ? AND kind = 'study_day' "
+                             "AND school_id IS NOT NULL", [day]).fetchone()[0]
+    assert study_days == 1  # a study day at one school does not excuse it
 
 
 def test_the_clean_check_has_teeth(warehouse):
@@ -354,6 +445,33 @@ def test_the_clean_check_has_teeth(warehouse):
                                                                                "subject_id"])
     finally:
         con.rollback()
+
+
+@pytest.mark.parametrize(
+    ("until", "weeks", "schools", "planted"),
+    [
+        # The demo week holds 28 February and 1 March of 2026: someone born on 29 February 2008 is 17
+        # on the Saturday and 18 on the Sunday (the default leap-day convention).
+        (date(2026, 3, 4), 2, 2,
+         {"born on 29 February: still 17 on 28 February", "born on 29 February: 18 on 1 March"}),
+        # One primary school, one week around the end of summer time (25 October 2026): no log gap
+        # (nothing logged before the week), the holiday on the demo Friday.
+        (date(2026, 10, 28), 1, 1, set()),
+    ],
+)
+def test_other_windows_and_boards_are_clean_too(tmp_path, until, weeks, schools, planted):
+    result = generate(tmp_path / "g", schools=schools, students=30 * schools, weeks=weeks, seed=2, until=until)
+    expected = pd.read_csv(result.expected, dtype=str, keep_default_na=False)
+    assert planted <= set(expected["note"])
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        ingest_landing(con, result.landing, Settings())
+        for week in result.weeks:
+            assert as_set(oracle_findings(con, week)) == as_set(expected[expected["week"] == week]), week
+    finally:
+        con.close()
+    rules = set(expected["rule_id"])
+    assert rules == ALL_RULES - ({"LOG-GAP"} if weeks == 1 else set())
 
 
 def test_project_catalogue_agrees_with_the_plants(generated, warehouse, expected):

@@ -108,25 +108,28 @@ def test_explained_share_needs_the_uninvolved_rule_to_have_run(con):
     assert data.access_figures(con, "2026-W47", date(2026, 11, 16), DAY)["share_computable"] is True
 
 
-def test_accesses_count_by_local_date(con):
-    rows = [
-        ("e1", "2026-11-15 23:30:00+00"),  # Monday 00:30 in Amsterdam: in the week
-        ("e2", "2026-11-22 22:59:00+00"),  # Sunday 23:59 local: in the week
-        ("e3", "2026-11-22 23:00:00+00"),  # Monday of the next week, local: outside
-        ("e4", "2026-11-15 22:59:00+00"),  # Sunday before, local: outside
-    ]
-    for event_id, occurred_at in rows:
-        con.execute(
-            "INSERT INTO access_log (event_id, occurred_at, actor_id, actor_type, student_id, action,"
-            " source_system, _file_hash, _line) VALUES (?, ?, 's1', 'staff', 'x', 'view', 'sis', 't', 1)",
-            [event_id, occurred_at],
-        )
-    con.execute(
-        "INSERT INTO findings (finding_id, rule_id, severity, week, subject_type, subject_id)"
-        " VALUES ('f', 'ACCESS-UNINVOLVED', 'high', '2026-W47', 'access_event', 'sis:e2')"
+def test_access_figures_count_what_the_checks_recorded_as_explained(con):
+    con.execute("INSERT INTO schools VALUES ('s1', 'Zonnebloem', 'PO', NULL, 't', 1)")
+    con.execute("INSERT INTO coverage VALUES ('2026-W47', 'ACCESS-UNINVOLVED', 'evaluated', NULL, 4, 1)")
+    con.executemany(
+        "INSERT INTO access_explanations (week, subject_id, source_system, school_id, actor_type, category,"
+        " explained_by, detail, rule_id) VALUES (?, ?, ?, ?, ?, 'general', ?, NULL, NULL)",
+        [
+            ("2026-W47", "sis:e1", "sis", "s1", "staff", "involvement"),
+            ("2026-W47", "sis:e2", "sis", "s1", "staff", "role_allowance"),
+            ("2026-W47", "sis:e3", "sis", "s1", "staff", "finding"),
+            ("2026-W47", "sis:e4", "sis", "s1", "guardian", "guardian"),
+            ("2026-W47", "lvs:e5", "lvs", None, "staff", "break_glass"),
+            ("2026-W46", "sis:e0", "sis", "s1", "staff", "finding"),  # another week
+        ],
     )
     figures = data.access_figures(con, "2026-W47", date(2026, 11, 16), DAY)
-    assert (figures["accesses"], figures["staff_accesses"], figures["explained"]) == (2, 2, 1)
+    assert (figures["accesses"], figures["staff_accesses"], figures["explained"]) == (5, 4, 3)
+    assert figures["share_computable"]
+    assert [(r["school"], r["source_system"], r["staff_accesses"], r["explained"]) for r in figures["per_source"]] == [
+        ("Zonnebloem", "sis", 3, 2),
+        (None, "lvs", 1, 1),
+    ]
 
 
 def test_counts_per_school_list_every_school_and_keep_board_and_unknown_apart(con):

@@ -125,6 +125,7 @@ def test_rerun_replaces_the_weeks_findings_and_keeps_decisions(con):
     con.execute(
         "INSERT INTO decisions VALUES (?, 'accepted_risk', TIMESTAMPTZ '2026-11-24 09:00:00+01', 'ok')", [fid]
     )
+    add_staff(con, "t2")  # a known staff member, so ACCESS-UNINVOLVED (not UNKNOWN-ACTOR) is the finding
     add_access(con, "e2", actor="t2")
     result = check(con)
     assert findings(con) == {(UNINVOLVED, "magister:e1", "high"), (UNINVOLVED, "magister:e2", "high")}
@@ -143,9 +144,9 @@ def test_rerun_replaces_the_weeks_findings_and_keeps_decisions(con):
 
 def test_other_weeks_are_left_alone(con):
     add_access(con, "e0", "2026-11-10 10:00:00")  # week 46
-    check(con, "2026-W46")
-    check(con, "2026-W47")
-    check(con, "2026-W47")
+    # only the access rule: LOG-GAP would rightly flag the silent weekdays of this tiny register
+    for week in ("2026-W46", "2026-W47", "2026-W47"):
+        run_checks(con, week, Settings(), rules=[UNINVOLVED])
     assert findings(con, "2026-W46") == {(UNINVOLVED, "magister:e0", "high")}
     assert findings(con, "2026-W47") == {(UNINVOLVED, "magister:e1", "high")}
 
@@ -350,9 +351,12 @@ def test_every_rule_names_only_facts_its_query_provides(con):
     add_disclosure(con, "x4", legal_basis="emergency", recipient="p1")
     check(con)
     stored = con.execute("SELECT rule_id, facts FROM findings").fetchall()
-    assert {rule_id for rule_id, _ in stored} == {r.id for r in load_catalogue()}  # every rule found one
+    planted = {"ACCESS-UNINVOLVED", "SHARE-NO-CONSENT", "SHARE-EXCEPTION-UNSUPPORTED", "PROCESSOR-NO-AGREEMENT",
+               "PROCESSOR-AGREEMENT-NOT-IN-FORCE"}  # fmt: skip
+    assert planted <= {rule_id for rule_id, _ in stored}  # each rule this fixture plants found its case
     for rule_id, facts in stored:
         found = json.loads(facts)
         for lang in ("en", "nl"):
             assert "{" not in render(rule_id, found, lang)
-        assert all(isinstance(found[k], str) for k in ("student_id", "local_date"))
+        if rule_id in planted:
+            assert all(isinstance(found[k], str) for k in ("student_id", "local_date"))

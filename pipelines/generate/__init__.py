@@ -6,8 +6,10 @@
       <out>/near-misses.csv           planted cases that must NOT produce the named rule's finding
       <out>/generated.json            the parameters, so a later run may safely replace the folder
 
-The background is clean for the whole rule catalogue; every finding comes from a plant (plants.py).
-The same seed and `until` give the same bytes.
+The background is clean for the whole rule catalogue; every finding comes from a plant (plants/),
+which may add a few students of its own (with exact birth dates) to the `students` asked for.
+Standing findings are listed for every week in which they hold. The same seed and `until` give the
+same bytes.
 """
 
 from __future__ import annotations
@@ -117,8 +119,9 @@ def _prepare(out: Path) -> Path:
 def _write_reference(writer: Writer, board: Board) -> None:
     """The feeds other than access_log and disclosures; mostly CSV, consents as JSONL with arrays."""
     staff = board.table("staff")
+    students = board.table("students")  # with the plants' students
     for k, school_id in enumerate(board.tables["schools"]["school_id"]):  # one file per school
-        writer.frame("students", board.students[board.students["_school"] == k], f"students-{school_id}")
+        writer.frame("students", students[students["_school"] == k], f"students-{school_id}")
         writer.frame("staff", staff[staff["school_id"] == school_id], f"staff-{school_id}")
     writer.frame("schools", board.table("schools"), "schools")
     writer.frame("guardians", board.table("guardians"), "guardians", booleans=("ja", "nee"))
@@ -142,6 +145,6 @@ def _write_disclosures(writer: Writer, board: Board, plan: Plan) -> None:
         for plant, disclosure_id in frame.loc[frame["plant"].notna(), ["plant", "disclosure_id"]].itertuples(
             index=False
         ):
-            plan.records[int(plant)]["subject_id"] = disclosure_id
+            plan.name_subject(int(plant), disclosure_id)
     for number, week in enumerate(board.window.weeks):
         writer.frame("disclosures", frame[frame["_week"] == number], f"disclosures-{week}")

@@ -39,8 +39,11 @@ def write_access_log(writer: Writer, board: Board, plan: Plan) -> None:
     weeks = board.window.weeks
     for number, week in enumerate(weeks):
         fmt = FORMAT_FROM_END.get(len(weeks) - number, "csv")
+        monday = board.window.mondays[number]
+        gaps = [(board.systems.index(system), (day - monday).days) for system, day in plan.log_gaps
+                if 0 <= (day - monday).days < 7]
         for part in range(parts):
-            events = background_events(board, number, total // parts + (part < total % parts), rng)
+            events = background_events(board, number, total // parts + (part < total % parts), rng, gaps)
             last_part = part == parts - 1
             plants = planted[planted["week"] == week] if last_part else planted.iloc[0:0]
             name = f"access-{week}" if parts == 1 else f"access-{week}-part{part + 1}"
@@ -83,7 +86,7 @@ def _write_part(writer: Writer, board: Board, events: pd.DataFrame, plants: pd.D
     plants = plants.assign(event_number=event_number[n:], rank=rank[n:])
     for plant, system_name, number in plants[["plant", "source_system", "event_number"]].itertuples(index=False):
         if not pd.isna(plant):
-            plan.records[int(plant)]["subject_id"] = f"{system_name}:{number}"
+            plan.name_subject(int(plant), f"{system_name}:{number}")
 
     con = writer.con
     con.register("events", events)

@@ -42,8 +42,10 @@ def codes(names) -> np.ndarray:
     return np.array([CATEGORY[n] if n is not None else NONE for n in names], dtype=np.int64)
 
 
-def background_events(board: Board, week: int, count: int, rng: np.random.Generator) -> pd.DataFrame:
-    """`count` clean access events in generated week number `week`, as codes."""
+def background_events(board: Board, week: int, count: int, rng: np.random.Generator,
+                      gaps: list[tuple[int, int]] = ()) -> pd.DataFrame:
+    """`count` clean access events in generated week number `week`, as codes; `gaps` are (system code,
+    weekday) pairs on which that system logs nothing (a planted log gap)."""
     pools = board.pools
     sizes = {
         "involved": len(pools.involved_actor),
@@ -65,7 +67,7 @@ def background_events(board: Board, week: int, count: int, rng: np.random.Genera
 
     school = board.students["_school"].to_numpy()[student]
     system = board.school_system[school]
-    day = _days(board, week, system, rng)
+    day = _days(board, week, system, rng, gaps)
     seconds = rng.integers(7 * 3600, 22 * 3600, count)
     monday = np.datetime64(board.window.mondays[week], "s")
     return pd.DataFrame(
@@ -85,9 +87,9 @@ def background_events(board: Board, week: int, count: int, rng: np.random.Genera
     )
 
 
-def _days(board: Board, week: int, system: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _days(board: Board, week: int, system: np.ndarray, rng: np.random.Generator, gaps=()) -> np.ndarray:
     """Day of the week per event: no activity on the holiday, and every source system logs on every
-    other weekday (the first events of each system are spread over those days)."""
+    other weekday (the first events of each system are spread over those days) except its gaps."""
     window = board.window
     weights = DAY_WEIGHTS.copy()
     workdays = [(d - window.mondays[week]).days for d in window.weekdays(week)]
@@ -95,9 +97,15 @@ def _days(board: Board, week: int, system: np.ndarray, rng: np.random.Generator)
         if weekday not in workdays:
             weights[weekday] = 0.0
     day = rng.choice(7, size=len(system), p=weights / weights.sum())
+    for code, weekday in gaps:  # the events that fell on the gap move to the system's other days
+        moved = (system == code) & (day == weekday)
+        others = weights.copy()
+        others[weekday] = 0.0
+        day[moved] = rng.choice(7, size=int(moved.sum()), p=others / others.sum())
     for code in range(len(board.systems)):
-        first = np.flatnonzero(system == code)[: len(workdays)]
-        day[first] = workdays[: len(first)]
+        logging_days = [d for d in workdays if (code, d) not in gaps]
+        first = np.flatnonzero(system == code)[: len(logging_days)]
+        day[first] = logging_days[: len(first)]
     return day
 
 

@@ -9,8 +9,9 @@ planted involvement or document never leaks into the background.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -77,8 +78,16 @@ class Board:
     def school_id(self, school: int) -> str:
         return self.tables["schools"]["school_id"].iloc[school]
 
+    def school_of_student(self, student_id: str) -> int:
+        for row in self.added.get("students", []):
+            if row["student_id"] == student_id:
+                return int(row["_school"])
+        return int(self.students.loc[self.students["student_id"] == student_id, "_school"].iloc[0])
+
     def system_of_student(self, student_id: str) -> str:
-        school = int(self.students.loc[self.students["student_id"] == student_id, "_school"].iloc[0])
+        return self.systems[self.school_system[self.school_of_student(student_id)]]
+
+    def system_of_school(self, school: int) -> str:
         return self.systems[self.school_system[school]]
 
     def secondary_school(self) -> int | None:
@@ -93,7 +102,8 @@ class Board:
                 row[key] = ";".join(value)  # lists travel as ';'-joined text; the writer converts
         self.added.setdefault(feed, []).append(row)
 
-    def add_staff(self, school: int, role: str, name: str, valid_from: date) -> str:
+    def add_staff(self, school: int, role: str, name: str, valid_from: date, valid_to: date | None = None,
+                  account_type: str = "personal") -> str:
         """A new person (ids continue after the background staff)."""
         staff_count = int((self.actors["actor_type"] == "staff").sum())
         staff_id = f"m{10001 + staff_count + len(self.added.get('staff', []))}"
@@ -103,11 +113,49 @@ class Board:
             school_id=self.school_id(school),
             role=role,
             valid_from=valid_from,
-            valid_to=None,
-            account_type="personal",
+            valid_to=valid_to,
+            account_type=account_type,
             display_name=name,
         )
         return staff_id
+
+    def add_student(self, school: int, birth_date: date, name: str, eck_id: bool = True) -> str:
+        """A planted student (ids continue after the background). Background activity never touches
+        planted students: each plant says exactly what happens to them."""
+        planted = len(self.added.get("students", []))
+        student_id = str(100001 + len(self.students) + planted)
+        self.add(
+            "students",
+            student_id=student_id,
+            school_id=self.school_id(school),
+            birth_date=birth_date,
+            eck_id=f"https://ketenid.nl/201703/{zlib.crc32(student_id.encode()):016x}" if eck_id else None,
+            enrolled_from=self.window.school_year_start - timedelta(days=365),
+            enrolled_to=None,
+            display_name=name,
+            _school=school,
+        )
+        return student_id
+
+    def add_guardian(self, student_id: str, relation: str, authority: bool, name: str,
+                     valid_from: date | None = None, valid_to: date | None = None,
+                     guardian_id: str | None = None) -> str:
+        """A link between a guardian and a student; a new guardian unless `guardian_id` is given."""
+        if guardian_id is None:
+            background = int((self.actors["actor_type"] == "guardian").sum())
+            planted = len({r["guardian_id"] for r in self.added.get("guardians", [])})
+            guardian_id = f"ouder-{background + planted + 1:06d}"
+        self.add(
+            "guardians",
+            guardian_id=guardian_id,
+            student_id=student_id,
+            relation=relation,
+            parental_authority=authority,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            display_name=name,
+        )
+        return guardian_id
 
     def add_document(self, student_id: str, category: str, created_at: datetime, case_id=None) -> str:
         document_id = f"doc-{9000001 + len(self.added.get('documents', []))}"

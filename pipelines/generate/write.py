@@ -108,7 +108,8 @@ def _expression(feed: str, name: str, present: list[str], fmt: str, booleans: tu
 
 def _typed(feed: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Make rows added by plants (Python dates, None) look like the generated columns."""
-    frame = frame.copy()
+    # Helper columns are never written; planted rows lack them, so they could only mix types.
+    frame = frame[[c for c in frame.columns if not c.startswith("_")]].copy()
     for name in _contract_columns(feed, list(frame.columns)):
         kind = FEEDS[feed].column(name).kind
         if kind in (DATE, TIMESTAMP, DATE_OR_TIMESTAMP):

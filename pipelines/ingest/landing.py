@@ -1,4 +1,5 @@
-"""Ingesting a landing folder: every new file, in delivery order, read, validated, parsed and loaded."""
+"""Ingesting a landing folder: every new file, in delivery order, read, validated, parsed and loaded;
+then every new or changed OneRoster bundle (pipelines.ingest.oneroster)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from pipelines.contract import FEEDS, FILE_SUFFIXES
 from pipelines.ingest.files import LandingFile, landing_files, split_new
 from pipelines.ingest.load import FileCounts, load_batch, record_rejected
+from pipelines.ingest.oneroster import FEED as ONEROSTER
+from pipelines.ingest.oneroster import ingest_bundles
 from pipelines.ingest.parse import parse_batch
 from pipelines.ingest.readers import FileRejected, stage
 from pipelines.ingest.sql import literal
@@ -55,7 +58,7 @@ class IngestResult:
     rows_quarantined: int = 0
     rows_replaced: int = 0
     by_feed: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {f: dict.fromkeys(COUNTERS, 0) for f in FEEDS}
+        default_factory=lambda: {f: dict.fromkeys(COUNTERS, 0) for f in (*FEEDS, ONEROSTER)}
     )
 
     def add(self, feed: str, **counts: int) -> None:
@@ -86,6 +89,12 @@ def ingest_landing(con, landing: Path, settings: Settings, progress: Progress | 
             result.add_file(file.feed, status, counts)
             if progress is not None:
                 progress(_progress_line(done, len(new), file, status, counts))
+        # For the bundles, files_* count bundles and rows_loaded counts the involvements derived.
+        for bundle in ingest_bundles(con, Path(landing), progress):
+            if bundle.status == "skipped":
+                result.add(ONEROSTER, files_skipped=1)
+            else:
+                result.add_file(ONEROSTER, bundle.status, bundle.counts)
     finally:
         for table in _TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")

@@ -98,7 +98,8 @@ def _no_rejects(con) -> None:
 # --- CSV ---------------------------------------------------------------------------------------
 
 
-def _csv_header(path: Path) -> list[str]:
+def csv_header(path: Path) -> list[str]:
+    """The header names of a CSV file (a BOM is dropped); FileRejected when there is no usable header."""
     try:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as stream:
             header = next(csv.reader(stream), None)
@@ -112,10 +113,29 @@ def _csv_header(path: Path) -> list[str]:
 
 
 def _stage_csv(con, path: Path, feed: Feed) -> None:
-    header = _csv_header(path)
+    header = csv_header(path)
     # Staging columns are named by position, so any header text is safe to read.
     positions = {name: f"c{i}" for i, name in enumerate(header)}
     columns = {c: [positions[src[0]]] for c, src in match_columns(header, feed, line=1).items()}
+    read_csv_records(con, path, header)
+    _create_stage(
+        con,
+        feed,
+        "_csv_raw r JOIN _csv_lines l ON l.row_index = r.rowid",
+        "l.line",
+        columns,
+        lambda c: f"r.{ident(c)}",
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _read_rejects AS
+            SELECT line, NULL::VARCHAR AS "column", value, reason FROM ({csv_rejects_sql(len(header))})
+            ORDER BY line"""
+    )
+
+
+def read_csv_records(con, path: Path, header: list[str]) -> None:
+    """Read the records under `header` strictly into `_csv_raw(c0, c1, ...)` (every value text), with
+    `_csv_lines` (the line each good row starts on) and `_csv_rejected` (records that are no row)."""
     raw_columns = [f"c{i}" for i in range(len(header))]
     con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_reject_scans")
     types = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in raw_columns) + "}"
@@ -129,27 +149,18 @@ def _stage_csv(con, path: Path, feed: Feed) -> None:
     except duckdb.Error as error:
         raise _unreadable(error) from None
     _csv_lines(con, raw_columns, header_newlines=sum(name.count("\n") for name in header))
-    _create_stage(
-        con,
-        feed,
-        "_csv_raw r JOIN _csv_lines l ON l.row_index = r.rowid",
-        "l.line",
-        columns,
-        lambda c: f"r.{ident(c)}",
-    )
-    expected = len(header)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _read_rejects AS
-            SELECT l.line, NULL::VARCHAR AS "column", j.text AS value,
+
+
+def csv_rejects_sql(expected: int) -> str:
+    """SELECT (line, value, reason) of the records `read_csv_records` could not read as a row."""
+    return f"""SELECT l.line, j.text AS value,
                    CASE WHEN j.error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS')
                             THEN 'wrong number of columns: expected {expected}, found ' || j.found
                         WHEN j.error_type = 'INVALID ENCODING' THEN 'not valid UTF-8'
                         WHEN j.error_type = 'UNQUOTED VALUE' THEN 'quote not closed or misplaced'
                         WHEN j.error_type = 'LINE SIZE OVER MAXIMUM' THEN 'line too long'
                         ELSE j.message END AS reason
-            FROM _csv_rejected j JOIN _csv_lines l ON l.record = j.record
-            ORDER BY l.line"""
-    )
+            FROM _csv_rejected j JOIN _csv_lines l ON l.record = j.record"""
 
 
 def _csv_lines(con, raw_columns: list[str], header_newlines: int) -> None:
