@@ -84,7 +84,7 @@ def fact_sql(name: str, t: Translator, facts: str = "f.facts") -> str:
     return (
         f"coalesce(CASE"
         f" WHEN json_type({facts}, {path}) = 'ARRAY'"
-        f" THEN array_to_string(list_transform({items}, lambda item: {shown('item')}), ', ')"
+        f" THEN nullif(array_to_string(list_transform({items}, lambda item: {shown('item')}), ', '), '')"
         rf" WHEN regexp_full_match({raw}, '\d{{4}}-\d{{2}}-\d{{2}}') THEN {t.sql_date(as_date)}"
         rf" WHEN regexp_full_match({raw}, '\d{{4}}-\d{{2}}-\d{{2}}[T ]\d{{2}}:\d{{2}}.*')"
         f" AND {as_time} IS NOT NULL THEN {t.sql_datetime(as_time)}"

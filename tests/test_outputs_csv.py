@@ -180,6 +180,7 @@ def test_explanation_sql_formats_values():
     # Not quite a date: left as it is.
     assert _explain("{d}", {"d": "2026-13-45x"}) == "2026-13-45x"
     assert _explain("{d}", {"d": None}) == "—"
+    assert _explain("{l}", {"l": []}) == "—"  # an empty list reads as "none", not as nothing
 
 
 def test_category_facts_are_named_in_the_report_language():
