@@ -235,6 +235,40 @@ def _landing(path: str) -> Path:
 def _require_db(path: str) -> None:
     if not Path(path).is_file():
         raise UsageError(f"warehouse {path} does not exist: run 'schoolaudit ingest' or 'schoolaudit run' first")
+    _usable_db(path)
+
+
+def _usable_db(path: str) -> None:
+    """A warehouse file that exists must be a DuckDB database; a new one must be creatable."""
+    import duckdb
+
+    db = Path(path)
+    if db.exists():
+        if not db.is_file():
+            raise UsageError(f"warehouse {path} is not a file")
+        try:
+            duckdb.connect(str(db), read_only=True).close()
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                return  # in use by another run: the job waits for it
+            raise UsageError(f"warehouse {path} is not a DuckDB database ({_first_line(exc)})") from None
+        except duckdb.Error as exc:
+            raise UsageError(f"warehouse {path} cannot be opened ({_first_line(exc)})") from None
+    else:
+        _creatable(db.parent, "warehouse folder")
+
+
+def _creatable(folder: Path, what: str) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{what} {folder} cannot be created: {exc.strerror}") from None
+    if not folder.is_dir():
+        raise UsageError(f"{what} {folder} is not a folder")
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _resolve_week(text: str | None, timezone: str) -> str:
@@ -259,6 +293,9 @@ def _execute(args, landing: Path | None, week: str | None, stages: str) -> None:
     from pipelines.resources import AuditSettings, Warehouse
     from pipelines.weeks import partition_key
 
+    _usable_db(str(args.db))
+    if stages in ("all", "report"):
+        _creatable(Path(args.out), "report folder")
     config_file = str(Path(args.config).resolve()) if getattr(args, "config", None) else None
     settings = load_settings(config_file)
     resources = {

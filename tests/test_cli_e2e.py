@@ -127,3 +127,21 @@ def test_the_sample_landing_folder_gives_its_expected_findings(tmp_path):
     found = {(r["rule_id"], r["subject_id"], r["severity"]) for r in read_csv(tmp_path / "r" / DEMO_WEEK / "findings.csv")}
     assert found == expected
     assert read_csv(tmp_path / "r" / DEMO_WEEK / "quarantine.csv") == []
+
+
+def test_a_file_that_is_not_a_warehouse_exits_2_with_one_line(tmp_path):
+    fake = tmp_path / "warehouse.duckdb"
+    fake.write_text("not a database\n", encoding="utf-8")
+    result = schoolaudit("check", "--db", str(fake), "--week", DEMO_WEEK)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "not a DuckDB database" in result.stderr
+    assert fake.read_text(encoding="utf-8") == "not a database\n"  # left untouched
+
+
+def test_a_report_folder_that_cannot_be_made_exits_2(audited, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    result = schoolaudit("report", "--db", str(audited["work"] / "warehouse.duckdb"), "--out", str(blocker / "reports"),
+                         "--week", DEMO_WEEK)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "cannot be created" in result.stderr
