@@ -39,7 +39,8 @@ Populations (one row per subject checked)
     consent_disclosures_week   ... legal_basis consent
     exception_disclosures_week ... any other legal basis (section C)
     processor_disclosures_week ... legal_basis processor and recipient kind processor (section D)
-    and those of the standing rules (section E), from checks/populations.sql
+    and, from checks/populations.sql, those of the standing rules (section E) and
+    consented_disclosures_week  consent disclosures joined with their consent (consent rules 2-5)
 """
 
 from __future__ import annotations

@@ -85,3 +85,21 @@ FROM lookback b
 CROSS JOIN working_days d
 LEFT JOIN logged l ON l.source_system = b.source_system AND l.day <= d.day
 GROUP BY ALL;
+
+-- Consent-based disclosures whose consent is on record for the same student: what consent rules 2–5
+-- judge (rule 1 flags the others). `disclosure_facts` holds the facts every consent finding names;
+-- a rule adds its own with json_merge_patch.
+CREATE OR REPLACE TEMP VIEW consented_disclosures_week AS
+SELECT d.* EXCLUDE (consent_id),
+       c.consent_id, c.form, c.given_date, c.withdrawn_date, c.valid_until,
+       CASE WHEN d.is_special THEN 'critical' ELSE 'high' END AS consent_severity,
+       json_object(
+           'disclosure_id', d.disclosure_id,
+           'student_id', d.student_id,
+           'recipient_id', d.recipient_id,
+           'local_date', CAST(d.local_date AS VARCHAR),
+           'data_categories', d.disclosed_categories,
+           'consent_id', c.consent_id
+       ) AS disclosure_facts
+FROM consent_disclosures_week d
+JOIN consent_local c ON c.consent_id = d.consent_ref AND c.student_id = d.student_id;

@@ -15,22 +15,13 @@ en = "Disclosure {disclosure_id} of data of student {student_id} ({data_categori
 nl = "Verstrekking {disclosure_id} van gegevens van leerling {student_id} ({data_categories}) aan {recipient_id} op {local_date} steunt op toestemming {consent_id}, die pas op {consent_date} is gegeven, na de verstrekking."
 */
 -- Local dates on both sides: a consent given the same day counts as given before.
-SELECT d.subject_id,
-       CASE WHEN d.is_special THEN 'critical' ELSE 'high' END AS severity,
-       d.school_id,
-       d.occurred_at,
+SELECT subject_id,
+       consent_severity AS severity,
+       school_id,
+       occurred_at,
        NULL AS actor_id,
-       d.student_id,
-       d.recipient_id,
-       json_object(
-           'disclosure_id', d.disclosure_id,
-           'student_id', d.student_id,
-           'recipient_id', d.recipient_id,
-           'local_date', CAST(d.local_date AS VARCHAR),
-           'data_categories', d.disclosed_categories,
-           'consent_id', c.consent_id,
-           'consent_date', CAST(c.given_date AS VARCHAR)
-       ) AS facts
-FROM consent_disclosures_week d
-JOIN consent_local c ON c.consent_id = d.consent_ref AND c.student_id = d.student_id
-WHERE c.given_date > d.local_date
+       student_id,
+       recipient_id,
+       json_merge_patch(disclosure_facts, json_object('consent_date', CAST(given_date AS VARCHAR))) AS facts
+FROM consented_disclosures_week
+WHERE given_date > local_date
