@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian packages WeasyPrint needs to render PDFs.
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Debian packages: what WeasyPrint needs to render PDFs; chromium for the browser test of the HTML
+# reports; poppler-utils (pdftotext) for the test that reads the PDFs' text.
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium poppler-utils
 
 .PHONY: demo test setup system-packages lint clean
 
@@ -33,7 +34,7 @@ system-packages:
 	    echo "installing Debian packages: $$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else \
-	    echo "missing Debian packages for PDF output; run: sudo apt-get install -y $$missing"; exit 2; \
+	    echo "missing Debian packages (PDF output, browser test); run: sudo apt-get install -y $$missing"; exit 2; \
 	  fi; \
 	fi
 
