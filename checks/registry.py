@@ -10,7 +10,7 @@ A rule file looks like this:
     subject_type = "disclosure"
     population = "consent_disclosures_week"   # the view whose rows the rule checks (coverage)
     feeds = ["disclosures", "consents", "students"]   # required; ["a|b"] means a or b
-    legal_source = "AVG art. 6(1)(a), 7(1)"
+    legal_source = "AVG art. 6(1)(a), 7(1)"   # a citation; one with words in it is a table of en and nl
     [partial]         # optional, e.g. in ACCESS-UNKNOWN-ACTOR: a feed without rows leaves this part of
     guardians = "guardian actors"   # the population unjudged; the rule is evaluated and coverage says so
     [title]
@@ -69,7 +69,7 @@ class Rule:
     subject_type: str
     population: str
     feeds: tuple[tuple[str, ...], ...]  # each entry: any one of these feeds satisfies it
-    legal_source: str
+    legal_source: dict[str, str]  # per language: a citation's glosses are translated
     title: dict[str, str]
     explanation: dict[str, str]
     sql: str
@@ -78,6 +78,13 @@ class Rule:
 
     def placeholders(self, lang: str) -> list[str]:
         return _PLACEHOLDER.findall(self.explanation[lang])
+
+
+def _per_language(value: str | dict) -> dict[str, str]:
+    """A bare citation ("AVG art. 28(1)") reads the same in every language; a table gives each one."""
+    if isinstance(value, str):
+        return dict.fromkeys(LANGUAGES, value)
+    return {lang: value[lang] for lang in LANGUAGES}
 
 
 def parse_rule_file(path: Path) -> Rule:
@@ -99,7 +106,7 @@ def parse_rule_file(path: Path) -> Rule:
             subject_type=meta["subject_type"],
             population=meta["population"],
             feeds=tuple(tuple(entry.split("|")) for entry in meta["feeds"]),
-            legal_source=meta["legal_source"],
+            legal_source=_per_language(meta["legal_source"]),
             title={lang: meta["title"][lang] for lang in LANGUAGES},
             explanation={lang: meta["explanation"][lang] for lang in LANGUAGES},
             sql=sql,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from checks import context, explained
 from checks.registry import SEVERITIES, Rule, load_catalogue, rule_by_id
+from pipelines import faults
 from pipelines.contract import FEEDS
 from pipelines.settings import Settings
 from pipelines.weeks import parse_week
@@ -61,18 +62,28 @@ def run_checks(con, week: str, settings: Settings, rules=None) -> CheckResult:
         context.prepare(con, week, settings)
         con.execute(_CANDIDATES_DDL)
         coverage = []
+        # rule id -> (reason code, feeds it names): stored beside the English reason, so that the
+        # reports can give the reason in their own language.
+        reason_codes: dict[str, tuple[str, list[str]]] = {}
         has_rows: dict[str, bool] = {}
         for rule in selected:
             missing = _missing_feeds(con, rule, has_rows)
             if missing:
                 coverage.append(_not_evaluated(rule, missing))
+                reason_codes[rule.id] = (
+                    "missing_feeds",
+                    ["|".join(alternatives) for alternatives in missing],
+                )
                 continue
             _collect_candidates(con, rule)
+            unjudged = _unjudged_feeds(con, rule, has_rows)
+            if unjudged:
+                reason_codes[rule.id] = ("partial", unjudged)
             coverage.append(
                 {
                     "rule_id": rule.id,
                     "status": "evaluated",
-                    "reason": _partial_reason(con, rule, has_rows),
+                    "reason": _partial_reason(rule, unjudged),
                     "subjects_checked": _count(con, rule),
                     "findings": 0,
                 }
@@ -93,9 +104,18 @@ def run_checks(con, week: str, settings: Settings, rules=None) -> CheckResult:
                 row["findings"] = per_rule.get(row["rule_id"], 0)
         if coverage:
             con.executemany(
-                "INSERT INTO coverage VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO coverage (week, rule_id, status, reason, subjects_checked, findings, reason_code,"
+                " reason_feeds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (week, r["rule_id"], r["status"], r["reason"], r["subjects_checked"], r["findings"])
+                    (
+                        week,
+                        r["rule_id"],
+                        r["status"],
+                        r["reason"],
+                        r["subjects_checked"],
+                        r["findings"],
+                        *reason_codes.get(r["rule_id"], (None, None)),
+                    )
                     for r in coverage
                 ],
             )
@@ -103,6 +123,7 @@ def run_checks(con, week: str, settings: Settings, rules=None) -> CheckResult:
         by_severity.update(
             con.execute("SELECT severity, count(*) FROM week_findings GROUP BY severity").fetchall()
         )
+        faults.reached("checks-written")  # the week's findings written, not yet committed
         con.commit()
     except BaseException:
         con.rollback()
@@ -142,12 +163,15 @@ def _missing_feeds(con, rule: Rule, has_rows: dict[str, bool]) -> list[tuple[str
     return missing
 
 
-def _partial_reason(con, rule: Rule, has_rows: dict[str, bool]) -> str | None:
-    """For an evaluated rule: which part of its population was not judged, for want of which feed."""
+def _unjudged_feeds(con, rule: Rule, has_rows: dict[str, bool]) -> list[str]:
+    """For an evaluated rule: the feeds without rows that leave a part of its population unjudged."""
+    return [feed for feed, _ in rule.partial if not _feed_has_rows(con, rule, feed, has_rows)]
+
+
+def _partial_reason(rule: Rule, unjudged: list[str]) -> str | None:
+    """Which part of the rule's population was not judged, for want of which feed (English)."""
     parts = [
-        f"{part} not evaluated: no rows in feed {feed}"
-        for feed, part in rule.partial
-        if not _feed_has_rows(con, rule, feed, has_rows)
+        f"{part} not evaluated: no rows in feed {feed}" for feed, part in rule.partial if feed in unjudged
     ]
     return "; ".join(parts) or None
 

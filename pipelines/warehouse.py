@@ -6,6 +6,13 @@ local calendar date the rules compare on, and a timestamp without offset is read
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -34,7 +41,22 @@ CREATE TABLE IF NOT EXISTS quarantine (
     "column" VARCHAR,
     value VARCHAR,
     reason VARCHAR NOT NULL,
-    file_hash VARCHAR NOT NULL
+    file_hash VARCHAR NOT NULL,
+    reason_code VARCHAR                -- pipelines.ingest.reasons; NULL only in warehouses from before it
+);
+-- What validation found per delivered file: one row per failed expectation (Great Expectations, or the
+-- auditor's own check, named by its reason code) and column. `blocking`: the file was rejected as a whole.
+CREATE TABLE IF NOT EXISTS validation_results (
+    file_hash VARCHAR NOT NULL,
+    feed VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    expectation VARCHAR NOT NULL,
+    "column" VARCHAR,
+    reason_code VARCHAR NOT NULL,
+    failing_count BIGINT NOT NULL,     -- rows (or, for a blocking result, entries) that fail it
+    examples JSON,                     -- the first few failures: [{"line": .., "value": ..}]
+    blocking BOOLEAN NOT NULL,
+    checked_at TIMESTAMPTZ NOT NULL
 );
 CREATE TABLE IF NOT EXISTS replacements (
     feed VARCHAR NOT NULL,
@@ -78,6 +100,10 @@ CREATE TABLE IF NOT EXISTS coverage (
     findings BIGINT,
     PRIMARY KEY (week, rule_id)
 );
+-- The reason as a code and the feeds it names, so that the reports can say it in their language
+-- (coverage.csv keeps the English `reason`). Added later: IF NOT EXISTS lets older warehouses open.
+ALTER TABLE coverage ADD COLUMN IF NOT EXISTS reason_code VARCHAR;   -- 'missing_feeds' or 'partial'
+ALTER TABLE coverage ADD COLUMN IF NOT EXISTS reason_feeds VARCHAR[]; -- 'a|b' = feed a or feed b
 -- For every access event of a checked week, exactly one row: what allowed it, or the finding it got
 -- ("explain, then flag"). Replaced with the week's findings.
 CREATE TABLE IF NOT EXISTS access_explanations (
@@ -124,6 +150,9 @@ def connect(path: str | Path, timezone: str = "Europe/Amsterdam", read_only: boo
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute(f"SET TimeZone = '{_quote(timezone)}'")
+    # DuckDB's memory ceiling (e.g. '4GB'); beyond it, it spills to disk. Unset: DuckDB's default.
+    if os.environ.get("SCHOOLAUDIT_MEMORY_LIMIT"):
+        con.execute(f"SET memory_limit = '{_quote(os.environ['SCHOOLAUDIT_MEMORY_LIMIT'])}'")
     if not read_only:
         ensure_schema(con)
     return con
@@ -132,6 +161,126 @@ def connect(path: str | Path, timezone: str = "Europe/Amsterdam", read_only: boo
 def ensure_schema(con) -> None:
     con.execute(canonical_ddl())
     con.execute(AUDITOR_TABLES)
+    # Columns added after the first release: an existing warehouse gets them on opening.
+    con.execute("ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS reason_code VARCHAR")
+
+
+# --- one writer per warehouse file, across processes ----------------------------------------------
+#
+# DuckDB lets one process open a file for writing, and refuses (with an error) a second process that
+# opens it at the same time, even read-only. So every schoolaudit process takes an advisory lock on a
+# sibling file `<db>.lock` around each use of the warehouse: exclusive to write, shared to read. A
+# process that has to wait says so in one line and waits; nobody gets a lock error. The kernel drops
+# the lock when its process dies, so a killed run never leaves the warehouse locked.
+
+_held: dict[str, list] = {}  # lock path -> [file descriptor, shared?, depth]: reentrant per process
+_held_guard = threading.Lock()
+
+
+def lock_path(database: str | Path) -> Path:
+    return Path(f"{database}.lock")
+
+
+def _holder(handle) -> str:
+    """' (pid N, started HH:MM)' from the lock file, when a live process wrote it; else ''."""
+    try:
+        handle.seek(0)
+        pid, started = handle.read().split()
+        os.kill(int(pid), 0)
+    except (ValueError, OSError):
+        return ""
+    return f" (pid {pid}, started {time.strftime('%H:%M', time.localtime(float(started)))})"
+
+
+def _say_waiting(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def warehouse_lock(
+    database: str | Path, shared: bool = False, on_wait: Callable[[str], None] | None = None
+) -> Iterator[None]:
+    """Hold the warehouse's lock for the block: exclusive (to write) or shared (to read).
+
+    Taking it again inside the block is free (the Dagster job opens the warehouse once per asset,
+    the command line around it); asking for exclusive inside a shared block is a programming error.
+    """
+    path = lock_path(database)
+    key = os.path.realpath(path)
+    with _held_guard:
+        held = _held.get(key)
+        if held is not None:
+            if held[1] and not shared:
+                raise RuntimeError(f"{path}: cannot write inside a read-only use of the warehouse")
+            held[2] += 1
+    if held is not None:
+        try:
+            yield
+        finally:
+            with _held_guard:
+                held[2] -= 1
+        return
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    with _open_lock_file(path) as handle:  # closing the file releases the lock
+        try:
+            fcntl.flock(handle, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            (on_wait or _say_waiting)(
+                f"waiting for another schoolaudit run on {database}{_holder(handle)}..."
+            )
+            fcntl.flock(handle, mode)
+        if not shared:  # who holds it, for the wait message of others
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()} {time.time():.0f}\n")
+            handle.flush()
+        with _held_guard:
+            _held[key] = [handle, shared, 1]
+        try:
+            yield
+        finally:
+            with _held_guard:
+                del _held[key]
+            if not shared:
+                handle.truncate(0)
+
+
+def _open_lock_file(path: Path):
+    return open(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="ascii")
+
+
+@contextmanager
+def try_shared_lock(database: str | Path) -> Iterator[bool]:
+    """The shared lock when it is free now: yields True holding it, or False (someone is writing)."""
+    path = lock_path(database)
+    if os.path.realpath(path) in _held or not path.parent.is_dir():
+        yield True
+        return
+    try:
+        handle = _open_lock_file(path)
+    except OSError:
+        yield True  # a folder we cannot write to: DuckDB will say what is wrong
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+
+
+@contextmanager
+def open_warehouse(path: str | Path, timezone: str = "Europe/Amsterdam", read_only: bool = False):
+    """`connect` under the warehouse lock (shared when read-only); closes the connection at the end."""
+    with warehouse_lock(path, shared=read_only):
+        con = connect(path, timezone, read_only)
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def _quote(text: str) -> str:

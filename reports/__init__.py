@@ -2,7 +2,8 @@
 
     write_outputs(con, "2026-W47", Path("out/reports"), "nl", Settings())
 
-writes into out/reports/2026-W47/, every file owner-only and replaced atomically.
+writes into out/reports/2026-W47/, every file owner-only. The week's set is replaced as a whole
+(reports.files.replaced_folder): a reader, or a run killed at any moment, sees the old set or the new.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from checks.registry import load_catalogue
+from pipelines import faults
 from pipelines.settings import Settings
 from pipelines.weeks import parse_week, week_of
 from reports.context import council_context, privacy_officer_context
-from reports.files import private_dir, write_bytes_atomic, write_text_atomic
+from reports.files import replaced_folder, write_bytes_atomic, write_text_atomic
 from reports.i18n import LANGUAGES, Translator
+from reports.late_data import record_report
 from reports.outputs import write_coverage_csv, write_findings_csv, write_quarantine_csv
 from reports.render import created_timestamp, html_to_pdf, render_html, resolve_source_date_epoch
 
@@ -52,20 +55,25 @@ def write_outputs(
     week = week_of(monday)  # canonical spelling, e.g. ' 2026-W47 ' -> '2026-W47'
     t = Translator(lang)
     rules = load_catalogue()
-    folder = private_dir(Path(out_dir) / week)
-
-    written = [
-        write_findings_csv(con, week, folder / "findings.csv", rules, t),
-        write_coverage_csv(con, week, folder / "coverage.csv", rules),
-        write_quarantine_csv(con, folder / "quarantine.csv"),
-    ]
+    folder = Path(out_dir) / week
     contexts = {
         "privacy-officer": privacy_officer_context(con, week, monday, sunday, rules, t, settings),
         "council-summary": council_context(con, week, sunday, rules, t, settings),
     }
     created = created_timestamp(source_date_epoch)
-    for name in REPORTS:
-        html = render_html(f"{name}.html", t, created, **contexts[name])
-        written.append(write_text_atomic(folder / f"{name}.html", html))
-        written.append(write_bytes_atomic(folder / f"{name}.pdf", html_to_pdf(html, source_date_epoch)))
-    return written
+    with replaced_folder(folder) as staging:
+        written = [
+            write_findings_csv(con, week, staging / "findings.csv", rules, t),
+            write_coverage_csv(con, week, staging / "coverage.csv", rules),
+            write_quarantine_csv(con, staging / "quarantine.csv"),
+        ]
+        faults.reached("report-file")
+        for name in REPORTS:
+            html = render_html(f"{name}.html", t, created, **contexts[name])
+            written.append(write_text_atomic(staging / f"{name}.html", html))
+            faults.reached("report-file")
+            written.append(write_bytes_atomic(staging / f"{name}.pdf", html_to_pdf(html, source_date_epoch)))
+            faults.reached("report-file")
+    # After the swap: a run killed before this line has not reported the week, and the next one will.
+    record_report(con, week, lang)
+    return [folder / path.name for path in written]

@@ -8,7 +8,7 @@ text (rendered with the report's font), so two runs on the same data give the sa
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import matplotlib
 
@@ -36,11 +36,17 @@ DETERMINISTIC_RC = {
 NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 
-def trend_svg(weeks: Sequence[str], counts: Mapping[str, Mapping[str, int]], t: Translator) -> str:
-    """Stacked bars of findings per week by severity; `counts[week][severity]`, weeks oldest first."""
+def trend_svg(
+    weeks: Sequence[str],
+    counts: Mapping[str, Mapping[str, int]],
+    t: Translator,
+    checked: Collection[str] | None = None,
+) -> str:
+    """Stacked bars of findings per week by severity; `counts[week][severity]`, weeks oldest first.
+    Weeks outside `checked` (when given) are marked as not checked, so they do not read as zero."""
     labels = [week.split("-W")[1].lstrip("0") for week in weeks]
     with matplotlib.rc_context(DETERMINISTIC_RC):
-        fig = Figure(figsize=(7.0, 2.6))
+        fig = Figure(figsize=(4.6, 2.8))  # beside the severity table on the report's first page
         ax = fig.add_subplot()
         bottom = [0] * len(weeks)
         for severity in SEVERITIES:
@@ -62,8 +68,14 @@ def trend_svg(weeks: Sequence[str], counts: Mapping[str, Mapping[str, int]], t: 
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylim(bottom=0, top=max(max(bottom, default=0), 1) * 1.1)
         ax.spines[["top", "right"]].set_visible(False)
-        if any(bottom):
-            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        if checked is not None:
+            top = ax.get_ylim()[1]
+            for x, week in enumerate(weeks):
+                if week not in checked:
+                    ax.text(x, top * 0.03, t("chart.not_checked"), rotation=90, ha="center", va="bottom",
+                            fontsize=7, color="#6b7785")
+        if any(bottom):  # above the bars, in one row: never over them
+            ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=4, frameon=False, fontsize=8)
         fig.tight_layout()
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata=NO_METADATA)

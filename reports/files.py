@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from pipelines import faults
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -42,3 +46,87 @@ def write_bytes_atomic(target: Path, data: bytes) -> Path:
 
 def write_text_atomic(target: Path, text: str) -> Path:
     return write_atomic(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+# --- a week's folder replaced as a whole ----------------------------------------------------------
+#
+# The set of files of a week is written into a fresh sibling folder `.<week>.new-<pid>`, which then
+# takes the week folder's place in one step: renameat2(RENAME_EXCHANGE) swaps the two names (the old
+# set ends up under the temporary name and is deleted), or a plain rename when there is no week folder
+# yet. A reader, or a run killed at any moment, sees the old set or the new one, never a mix.
+# Temporary folders of a killed run are deleted by the next run (their process is gone).
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(first: Path, second: Path) -> None:
+    """Swap two existing paths atomically (Linux renameat2)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = libc.renameat2
+    renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(first), None, str(second))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _leftovers(folder: Path) -> list[Path]:
+    """Temporary folders of `folder` whose process is gone (a killed run), or are this process's own."""
+    found = []
+    for path in folder.parent.glob(f".{folder.name}.new-*"):
+        pid = path.name.rsplit("-", 1)[1]
+        if not pid.isdigit() or int(pid) == os.getpid() or not _alive(int(pid)):
+            found.append(path)
+    return found
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def replaced_folder(folder: Path) -> Iterator[Path]:
+    """Yield a fresh owner-only folder to fill; when the block ends without error it replaces
+    `folder` as a whole. On an error `folder` is left as it was, and the new files are deleted."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in _leftovers(folder):
+        _remove_tree(leftover)
+    staging = folder.parent / f".{folder.name}.new-{os.getpid()}"
+    staging.mkdir(mode=DIR_MODE)
+    os.chmod(staging, DIR_MODE)
+    try:
+        yield staging
+        faults.reached("before-swap")
+        _swap_in(staging, folder)
+        faults.reached("after-swap")
+    finally:
+        _remove_tree(staging)  # the old set after a swap, the unfinished new one after an error
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    try:
+        _exchange(staging, folder)
+    except FileNotFoundError:
+        os.rename(staging, folder)  # no week folder yet
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOSYS):
+            raise
+        # A file system without RENAME_EXCHANGE: two renames, so a kill between them leaves no week
+        # folder (the next run writes it again); never a mix of old and new files.
+        os.rename(folder, staging.with_name(staging.name + "-old"))
+        os.rename(staging, folder)
+        os.rename(staging.with_name(staging.name + "-old"), staging)

@@ -7,16 +7,20 @@ catalogue. A missing key is an error, not a silent fallback to English.
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from datetime import date
 from functools import cache
 from pathlib import Path
+
+from markupsafe import Markup
 
 I18N_DIR = Path(__file__).parent / "i18n"
 LANGUAGES = ("en", "nl")
 
 # (thousands separator, decimal separator) per language: 1,234.5 and 1.234,5
 _SEPARATORS = {"en": (",", "."), "nl": (".", ",")}
+_FIELD = re.compile(r"\{([a-z_]+)\}")  # a {placeholder} in a label
 
 
 class TranslationError(KeyError):
@@ -85,6 +89,24 @@ class Translator:
         """17 November 2026 / 17 november 2026."""
         return f"{day.day} {self.months[day.month - 1]} {day.year}"
 
+    def week(self, week: str) -> str:
+        """'2026-W47' as 'week 47 of 2026' / 'week 47 van 2026'."""
+        year, number = week.split("-W")
+        return self("week.label", number=int(number), year=year)
+
+    def css_content(self, key: str, **counters: str) -> Markup:
+        """A label as a CSS `content` value, its placeholders replaced by CSS counters: for the page
+        footer, t.css_content("page.number", page="counter(page)", pages="counter(pages)") gives
+        '"page " counter(page) " of " counter(pages)'. Markup: it goes into the <style> block as is."""
+        parts = _FIELD.split(self(key))  # literal, name, literal, name, ..., literal
+        pieces = []
+        for index, part in enumerate(parts):
+            if index % 2:
+                pieces.append(counters[part])
+            elif part:
+                pieces.append('"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        return Markup(" ".join(pieces))
+
     def count(self, value: int, threshold: int) -> str:
         """Small-count suppression for the council summary: 1 .. threshold-1 become 'fewer than N'."""
         if 0 < value < threshold:
@@ -105,6 +127,10 @@ class Translator:
         """A DuckDB MAP from a code value (legal basis, kind, relation, role, form, ...) to its name."""
         return self._sql_names(("role.", "code."))
 
+    def sql_fact_labels(self) -> str:
+        """A DuckDB MAP from a fact's name (in a finding's facts) to its label in this language."""
+        return self._sql_names(("fact.",))
+
     def _sql_names(self, prefixes: tuple[str, ...]) -> str:
         names = {}
         for key, value in sorted(self.table.items()):
@@ -113,6 +139,21 @@ class Translator:
                     names[key.removeprefix(prefix)] = str(value)
         pairs = ", ".join(f"{sql_literal(code)}: {sql_literal(name)}" for code, name in names.items())
         return f"MAP {{{pairs}}}"
+
+    def sql_number(self, expr: str) -> str:
+        """A whole number as text with this language's thousands separator: 1,234 / 1.234."""
+        thousands = _SEPARATORS[self.lang][0]
+        return f"format('{{:t{thousands}}}', {expr})"
+
+    def sql_week(self, expr: str) -> str:
+        """A week code ('2026-W47') as 'week 47 of 2026' in this language."""
+        values = {
+            "number": f"CAST(CAST(split_part({expr}, '-W', 2) AS INTEGER) AS VARCHAR)",
+            "year": f"split_part({expr}, '-W', 1)",
+        }
+        parts = _FIELD.split(self("week.label"))
+        pieces = [values[p] if i % 2 else sql_literal(p) for i, p in enumerate(parts) if i % 2 or p]
+        return "(" + " || ".join(pieces) + ")"
 
     def sql_datetime(self, expr: str) -> str:
         """A TIMESTAMPTZ expression as '17 november 2026 10:15' in local time."""

@@ -50,41 +50,60 @@ def template_to_format(template: str) -> tuple[str, list[str]]:
     return "{}".join(literals), parts[1::2]
 
 
-def is_category_fact(name: str) -> bool:
-    """Facts named after data categories (category, data_categories, uncovered_categories, ...) hold
-    category codes, which are shown in the report language."""
-    return "categor" in name
-
-
-# Facts named after a coded column of the contract hold code values (e.g. legal_basis, recipient_kind,
-# relation, given_by_role), which are shown in the report language like categories.
+# Facts named after data categories (category, data_categories, uncovered_categories, ...) hold category
+# codes; facts named after a coded column of the contract hold code values (e.g. legal_basis,
+# recipient_kind, relation, given_by_role), and so do the facts in which a rule states its own codes
+# (consent_problem, agreement_problems, a policy's scope). Both are shown by their name in the report
+# language.
+CATEGORY_FACT_WORD = "categor"
 CODE_FACT_SUFFIXES = ("legal_basis", "kind", "relation", "role", "form", "decision", "actor_type", "action",
-                      "account_type", "explained_by", "identifiers")
+                      "account_type", "explained_by", "identifiers", "problem", "problems", "scope")
+
+# Facts the report never shows in a finding's list of facts, whatever a rule puts there: birth dates,
+# free text of documents, justifications or notes (a word of their names says so).
+HIDDEN_FACT_PATTERN = "(^|_)(birth|justification|notes?|text)(_|$)"
+# Facts a report row already shows in a column of its own (the case's account or recipient, the student,
+# the time).
+FACTS_SHOWN_ELSEWHERE = ("actor_id", "student_id", "recipient_id", "recipient_name", "local_date")
 
 
-def is_code_fact(name: str) -> bool:
-    return not is_category_fact(name) and name.endswith(CODE_FACT_SUFFIXES)
-
-
-def fact_sql(name: str, t: Translator, facts: str = "f.facts") -> str:
-    """The text of one fact: lists joined with ', ', ISO dates and timestamps in the report language,
-    data category codes by their name in that language."""
-    path = sql_literal(f"$.{name}")
-    raw = f"({facts} ->> {path})"
-    as_date = f"TRY_CAST({raw} AS DATE)"
-    as_time = f"TRY_CAST({raw} AS TIMESTAMPTZ)"
-    categories = (
-        t.sql_category_names() if is_category_fact(name) else t.sql_code_names() if is_code_fact(name) else None
+def _code_names_sql(name: str, t: Translator) -> str:
+    """The MAP that names the codes a fact holds, for the fact whose name is the SQL expression `name`:
+    category names, code names, or NULL (the fact holds no codes)."""
+    code_suffixes = "(" + "|".join(CODE_FACT_SUFFIXES) + ")$"
+    return (
+        f"CASE WHEN contains({name}, {sql_literal(CATEGORY_FACT_WORD)}) THEN {t.sql_category_names()}"
+        f" WHEN regexp_matches({name}, {sql_literal(code_suffixes)}) THEN {t.sql_code_names()} END"
     )
 
+
+def _fact_value_sql(t: Translator, facts: str, name: str, yes_no: bool) -> str:
+    """The text of the fact whose name is the SQL expression `name`: lists joined with ', ', ISO dates
+    and timestamps in the report language, whole numbers with its thousands separator, codes by their
+    name in it, a missing value as MISSING_FACT. With yes_no, true and false read as yes and no."""
+    path = f"('$.' || {name})"
+    raw = f"({facts} ->> {path})"
+    kind = f"json_type({facts}, {path})"
+    as_date = f"TRY_CAST({raw} AS DATE)"
+    as_time = f"TRY_CAST({raw} AS TIMESTAMPTZ)"
+    names = _code_names_sql(name, t)
+
     def shown(value: str) -> str:
-        return f"coalesce({categories}[{value}], {value})" if categories else value
+        return f"coalesce(({names})[{value}], {value})"
 
     items = f"CAST(json_extract({facts}, {path}) AS VARCHAR[])"
+    booleans = (
+        f" WHEN {kind} = 'BOOLEAN' THEN CASE WHEN {raw} = 'true' THEN {sql_literal(t('answer.yes'))}"
+        f" ELSE {sql_literal(t('answer.no'))} END"
+        if yes_no
+        else ""
+    )
     return (
         f"coalesce(CASE"
-        f" WHEN json_type({facts}, {path}) = 'ARRAY'"
+        f" WHEN {kind} = 'ARRAY'"
         f" THEN nullif(array_to_string(list_transform({items}, lambda item: {shown('item')}), ', '), '')"
+        f"{booleans}"
+        f" WHEN {kind} IN ('UBIGINT', 'BIGINT') THEN {t.sql_number(f'TRY_CAST({raw} AS HUGEINT)')}"
         rf" WHEN regexp_full_match({raw}, '\d{{4}}-\d{{2}}-\d{{2}}') THEN {t.sql_date(as_date)}"
         rf" WHEN regexp_full_match({raw}, '\d{{4}}-\d{{2}}-\d{{2}}[T ]\d{{2}}:\d{{2}}.*')"
         f" AND {as_time} IS NOT NULL THEN {t.sql_datetime(as_time)}"
@@ -92,18 +111,46 @@ def fact_sql(name: str, t: Translator, facts: str = "f.facts") -> str:
     )
 
 
+def fact_texts_sql(t: Translator, facts: str = "f.facts") -> str:
+    """A MAP from the name of each fact of a finding to its text in the report language. The value
+    expression is written once for all facts, which keeps the explanations' SQL small and quick."""
+    value = _fact_value_sql(t, facts, "name", yes_no=False)
+    return (
+        f"map_from_entries(list_transform(list_distinct(json_keys({facts})),"
+        f" lambda name: {{'key': name, 'value': {value}}}))"
+    )
+
+
+def fact_list_sql(t: Translator, facts: str = "f.facts") -> str:
+    """Every fact of a finding as a list of {'label', 'value'} in the report language, in the order the
+    rule wrote them: the facts behind the explanation, for the privacy officer's report. Leaves out the
+    hidden facts, those the report shows in a column of their own, and those without a label in the
+    translation tables ([fact]): a fact name is a code, never shown as it is."""
+    shown_elsewhere = "[" + ", ".join(sql_literal(n) for n in FACTS_SHOWN_ELSEWHERE) + "]"
+    labels = t.sql_fact_labels()
+    value = _fact_value_sql(t, facts, "name", yes_no=True)
+    return (
+        f"list_transform("
+        f"list_filter(json_keys({facts}), lambda name: NOT list_contains({shown_elsewhere}, name)"
+        f" AND NOT regexp_matches(name, {sql_literal(HIDDEN_FACT_PATTERN)}) AND ({labels})[name] IS NOT NULL),"
+        f" lambda name: {{'label': ({labels})[name], 'value': {value}}})"
+    )
+
+
 def explanation_sql(
     rules: Sequence[Rule], t: Translator, facts: str = "f.facts", rule_id: str = "f.rule_id"
 ) -> str:
-    """One CASE over the catalogue that renders each finding's explanation in the language of `t`."""
+    """One CASE over the catalogue that renders each finding's explanation in the language of `t`,
+    from the texts of its facts (fact_texts_sql, computed once per finding)."""
     branches = []
     for rule in rules:
         fmt, names = template_to_format(rule.explanation[t.lang])
-        args = "".join(", " + fact_sql(name, t, facts) for name in names)
+        args = "".join(f", coalesce(texts[{sql_literal(name)}], {sql_literal(MISSING_FACT)})" for name in names)
         branches.append(f"WHEN {sql_literal(rule.id)} THEN format({sql_literal(fmt)}{args})")
     if not branches:
         return "NULL::VARCHAR"
-    return f"CASE {rule_id} " + " ".join(branches) + " END"
+    # a one-element list and a lambda: the fact texts are computed once and named `texts`
+    return f"list_transform([{fact_texts_sql(t, facts)}], lambda texts: CASE {rule_id} {' '.join(branches)} END)[1]"
 
 
 def catalogue_cte(rules: Sequence[Rule], lang: str) -> str:
@@ -116,7 +163,7 @@ def catalogue_cte(rules: Sequence[Rule], lang: str) -> str:
         )
     rows = ", ".join(
         f"({sql_literal(r.id)}, {rank}, {sql_literal(r.family)}, {sql_literal(r.severity)},"
-        f" {sql_literal(r.title[lang])}, {sql_literal(r.legal_source)})"
+        f" {sql_literal(r.title[lang])}, {sql_literal(r.legal_source[lang])})"
         for rank, r in enumerate(rules)
     )
     return f"catalogue({columns}) AS (VALUES {rows})"
@@ -136,7 +183,8 @@ def iso_local_sql(expr: str) -> str:
 def findings_sql(rules: Sequence[Rule], t: Translator) -> str:
     """The week's findings ($week) with everything the CSV and the reports show, one row per finding.
 
-    Extra columns for the reports: severity_rank (0 = critical), occurred_ts, local_time, title, family.
+    Extra columns for the reports: severity_rank (0 = critical), occurred_ts, local_time, title, family,
+    fact_list (the facts behind the explanation, labelled).
     """
     return f"""
         WITH {catalogue_cte(rules, t.lang)}
@@ -150,7 +198,8 @@ def findings_sql(rules: Sequence[Rule], t: Translator) -> str:
                f.occurred_at AS occurred_ts,
                {t.sql_datetime("f.occurred_at")} AS local_time,
                coalesce(c.title, f.rule_id) AS title,
-               coalesce(c.family, 'other') AS family
+               coalesce(c.family, 'other') AS family,
+               {fact_list_sql(t)} AS fact_list
         FROM findings f
         LEFT JOIN catalogue c ON c.rule_id = f.rule_id
         LEFT JOIN decisions d ON d.finding_id = f.finding_id

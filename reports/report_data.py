@@ -11,7 +11,7 @@ from datetime import date
 
 from checks.registry import FAMILY_ORDER, Rule
 from reports.i18n import Translator
-from reports.outputs import catalogue_cte, findings_sql
+from reports.outputs import SEVERITY_LIST, catalogue_cte, findings_sql
 
 # Staff accesses count as explained only when the catch-all staff rule ran: it is the rule that flags a
 # staff access nothing allowed (spec/rules.md, "Explained accesses").
@@ -46,6 +46,32 @@ def findings_per_week(con, weeks: Sequence[str]) -> dict[str, dict[str, int]]:
     return counts
 
 
+# New versus recurring. A finding of the week is *recurring* when an earlier week in the warehouse has
+# a finding with the same recurrence key, otherwise *new*. The key is what a privacy officer follows up:
+# the account for an access finding (actor_id), the recipient for a disclosure finding (recipient_id),
+# and the rule and subject for standing findings and for notices (info: a reminder about one subject,
+# not behaviour of an account or recipient). A finding without the id its key needs is always new.
+def recurrence_key_sql(alias: str) -> str:
+    return f"""CASE
+        WHEN {alias}.severity = 'info' OR {alias}.subject_type NOT IN ('access_event', 'disclosure')
+            THEN 'subject:' || {alias}.rule_id || '|' || {alias}.subject_id
+        WHEN {alias}.subject_type = 'access_event' THEN 'actor:' || {alias}.actor_id
+        ELSE 'recipient:' || {alias}.recipient_id
+    END"""
+
+
+def earlier_findings_cte(t: Translator) -> str:
+    """`earlier(recurrence_key, earlier_weeks, first_week)`: per key, how many weeks before $week had a
+    finding with it, and the first of them as a label ('week 45 of 2026')."""
+    return f"""earlier AS (
+        SELECT {recurrence_key_sql("p")} AS recurrence_key, count(DISTINCT p.week) AS earlier_weeks,
+               {t.sql_week("min(p.week)")} AS first_week
+        FROM findings p
+        WHERE p.week < $week
+        GROUP BY 1
+    )"""
+
+
 def checked_weeks(con, weeks: Sequence[str]) -> set[str]:
     """The weeks among `weeks` for which the checks ran (they left coverage rows)."""
     rows = con.execute(
@@ -54,32 +80,73 @@ def checked_weeks(con, weeks: Sequence[str]) -> set[str]:
     return {week for (week,) in rows}
 
 
-def new_findings(con, week: str, previous: str) -> int:
-    """Findings of `week` whose id was not found the week before (finding ids are stable)."""
-    return one(
-        con,
-        """
-        SELECT count(*) FROM findings f
-        LEFT JOIN findings p ON p.week = $previous AND p.finding_id = f.finding_id
-        WHERE f.week = $week AND p.finding_id IS NULL
+def new_and_recurring(con, week: str, t: Translator) -> dict[str, dict[str, int]]:
+    """{severity: {'new': n, 'recurring': n}} for the findings of `week` (severities without findings
+    are absent)."""
+    rows = con.execute(
+        f"""
+        WITH {earlier_findings_cte(t)}
+        SELECT f.severity, count(*) FILTER (WHERE e.recurrence_key IS NULL), count(e.recurrence_key)
+        FROM findings f LEFT JOIN earlier e ON e.recurrence_key = {recurrence_key_sql("f")}
+        WHERE f.week = $week
+        GROUP BY f.severity
         """,
-        {"week": week, "previous": previous},
-    )[0]
+        {"week": week},
+    ).fetchall()
+    return {severity: {"new": new, "recurring": recurring} for severity, new, recurring in rows}
 
 
 def coverage_rows(con, week: str, rules: Sequence[Rule], t: Translator) -> list[dict]:
-    return records(
+    """The week's coverage per rule, catalogue order, with its reason in the report language: `reason`
+    names the feeds by their folder name (for the privacy officer), `plain_reason` in words (for the
+    council)."""
+    rows = records(
         con,
         f"""
         WITH {catalogue_cte(rules, t.lang)}
-        SELECT cv.rule_id, coalesce(c.title, cv.rule_id) AS title, cv.status, cv.reason,
-               cv.subjects_checked, cv.findings
+        SELECT cv.rule_id, coalesce(c.title, cv.rule_id) AS title, cv.status, cv.reason AS stored_reason,
+               cv.reason_code, cv.reason_feeds, cv.subjects_checked, cv.findings
         FROM coverage cv LEFT JOIN catalogue c ON c.rule_id = cv.rule_id
         WHERE cv.week = $week
         ORDER BY c.catalogue_rank NULLS LAST, cv.rule_id
         """,
         {"week": week},
     )
+    parts = {rule.id: dict(rule.partial) for rule in rules}
+    for row in rows:  # one row per rule of the catalogue, not per row of data
+        row["reason"] = coverage_reason(row, parts.get(row["rule_id"], {}), t, plain=False)
+        row["plain_reason"] = coverage_reason(row, parts.get(row["rule_id"], {}), t, plain=True)
+    return rows
+
+
+def coverage_reason(row: dict, partial: dict[str, str], t: Translator, plain: bool) -> str | None:
+    """A coverage row's reason in the report language, from its reason code and feeds; rows written
+    before reasons had codes keep their stored (English) reason. `partial`: the rule's {feed: part}."""
+    code, feeds = row["reason_code"], row["reason_feeds"] or []
+
+    def feed_name(feed: str) -> str:
+        return t.get(f"coverage_reason.feed.{feed}", feed) if plain else feed
+
+    def either(entry: str) -> str:
+        names = [feed_name(feed) for feed in entry.split("|")]
+        text = names[0]
+        for name in names[1:]:
+            text = t("coverage_reason.either", first=text, second=name)
+        return text
+
+    if code == "missing_feeds" and feeds:
+        key = "coverage_reason.missing_feed" if len(feeds) == 1 else "coverage_reason.missing_feeds"
+        return t(key, feeds="; ".join(either(entry) for entry in feeds))
+    if code == "partial" and feeds:
+        return "; ".join(
+            t(
+                "coverage_reason.partial",
+                part=t.get(f"coverage_reason.part.{feed}", partial.get(feed, feed)),
+                feed=feed_name(feed),
+            )
+            for feed in feeds
+        )
+    return row["stored_reason"]
 
 
 # ---- privacy officer -------------------------------------------------------------------------------
@@ -99,30 +166,53 @@ NAME_LISTS = {"staff_names": _STAFF_NAMES, "recipient_names": _RECIPIENT_NAMES}
 _FINDING_STRUCT = """
     {'finding_id': f.finding_id, 'rule_id': f.rule_id, 'title': f.title, 'severity': f.severity,
      'local_time': f.local_time, 'student_id': f.student_id, 'subject_id': f.subject_id,
-     'explanation': f.explanation, 'status': f.status}
+     'explanation': f.explanation, 'status': f.status, 'facts': f.fact_list}
 """
 _FINDING_ORDER = "f.severity_rank NULLS LAST, f.occurred_ts NULLS LAST, f.rule_id, f.finding_id"
 
 
-# A case lists at most this many findings in the report; findings.csv always has all of them.
-CASE_LIMIT = 50
-
-
 def _cases(con, week, rules, t, subject_type: str, key: str, names: str) -> list[dict]:
-    """Findings of one subject type grouped by `key` (an id column of the findings), worst group first,
-    each with its worst findings first, and the group's name from the name list `names`."""
+    """Every finding of one subject type, grouped by `key` (an id column of the findings) into cases,
+    worst case first, each with its worst findings first, and with:
+    - the case's name from the name list `names`;
+    - `earlier_weeks` and `first_week`: the earlier weeks that had findings for the same account or
+      recipient (see recurrence_key_sql), so that repeated behaviour stands out;
+    - `repeated`: each rule that applies more than once in the case, with its count and the number of
+      students it concerns, for the summary at the top of the case.
+    """
     return records(
         con,
         f"""
-        WITH f AS ({findings_sql(rules, t)}), {NAME_LISTS[names]}
-        SELECT f.{key}, n.name, min(f.severity_rank) AS worst, count(*) AS total,
-               list_slice(list({_FINDING_STRUCT} ORDER BY {_FINDING_ORDER}), 1, $limit) AS findings
-        FROM f LEFT JOIN {names} n ON n.id = f.{key}
-        WHERE f.subject_type = $subject_type AND f.severity <> 'info'
-        GROUP BY f.{key}, n.name
-        ORDER BY worst NULLS LAST, total DESC, f.{key} NULLS LAST
+        WITH week_findings AS ({findings_sql(rules, t)}), {NAME_LISTS[names]}, {earlier_findings_cte(t)},
+        f AS (
+            SELECT w.*, w.{key} AS case_key, e.earlier_weeks, e.first_week
+            FROM week_findings w LEFT JOIN earlier e ON e.recurrence_key = {recurrence_key_sql("w")}
+            WHERE w.subject_type = $subject_type AND w.severity <> 'info'
+        ),
+        per_rule AS (
+            SELECT f.case_key, f.rule_id, any_value(f.title) AS title, count(*) AS findings,
+                   count(DISTINCT f.student_id) AS students, min(f.severity_rank) AS worst
+            FROM f GROUP BY f.case_key, f.rule_id
+            HAVING count(*) > 1
+        ),
+        repeated AS (
+            SELECT case_key,
+                   list({{'rule_id': rule_id, 'title': title, 'findings': findings, 'students': students}}
+                        ORDER BY worst, findings DESC, rule_id) AS repeated
+            FROM per_rule GROUP BY case_key
+        )
+        SELECT f.case_key AS {key}, n.name, min(f.severity_rank) AS worst,
+               {SEVERITY_LIST}[min(f.severity_rank) + 1] AS worst_severity, count(*) AS total,
+               any_value(f.earlier_weeks) AS earlier_weeks, any_value(f.first_week) AS first_week,
+               coalesce(any_value(r.repeated), []) AS repeated,
+               list({_FINDING_STRUCT} ORDER BY {_FINDING_ORDER}) AS findings
+        FROM f
+        LEFT JOIN {names} n ON n.id = f.case_key
+        LEFT JOIN repeated r ON r.case_key IS NOT DISTINCT FROM f.case_key
+        GROUP BY f.case_key, n.name
+        ORDER BY worst NULLS LAST, total DESC, f.case_key NULLS LAST
         """,
-        {"week": week, "subject_type": subject_type, "limit": CASE_LIMIT},
+        {"week": week, "subject_type": subject_type},
     )
 
 
@@ -145,9 +235,11 @@ def standing_findings(con, week: str, rules: Sequence[Rule], t: Translator, info
     return records(
         con,
         f"""
-        WITH f AS ({findings_sql(rules, t)}), {_RECIPIENT_NAMES}
-        SELECT f.*, n.name AS recipient_name
-        FROM f LEFT JOIN recipient_names n ON n.id = f.recipient_id
+        WITH f AS ({findings_sql(rules, t)}), {_RECIPIENT_NAMES}, {earlier_findings_cte(t)}
+        SELECT f.*, f.fact_list AS facts, n.name AS recipient_name, e.earlier_weeks, e.first_week
+        FROM f
+        LEFT JOIN recipient_names n ON n.id = f.recipient_id
+        LEFT JOIN earlier e ON e.recurrence_key = {recurrence_key_sql("f")}
         WHERE {where}
         ORDER BY {_FINDING_ORDER}, f.subject_id
         """,
@@ -210,13 +302,6 @@ def access_figures(con, week: str, monday: date, sunday: date) -> dict:
     }
 
 
-def quarantine_summary(con) -> list[dict]:
-    return records(
-        con,
-        "SELECT feed, reason, count(*) AS rows FROM quarantine GROUP BY ALL ORDER BY feed, rows DESC, reason",
-    )
-
-
 def delivered_files(con) -> list[dict]:
     return records(
         con,
@@ -242,7 +327,8 @@ def counts_per_school_and_family(con, week: str, rules: Sequence[Rule]) -> dict:
     """{'rows': [{'kind': 'school'|'board'|'unknown', 'name': ..., 'counts': {family: n}}], 'families': [...]}.
 
     Every school is listed, with zeros; findings without a school (standing findings of the board) and
-    findings of a school the school list lacks get a row of their own, without any id.
+    findings of a school the school list lacks get a row of their own, without any id. Notices (severity
+    info) are not violations and are not counted.
     """
     rows = con.execute(
         f"""
@@ -251,7 +337,7 @@ def counts_per_school_and_family(con, week: str, rules: Sequence[Rule]) -> dict:
         week_findings AS (
             SELECT f.school_id, coalesce(c.family, 'other') AS family
             FROM findings f LEFT JOIN catalogue c ON c.rule_id = f.rule_id
-            WHERE f.week = $week
+            WHERE f.week = $week AND f.severity <> 'info'
         )
         SELECT CASE WHEN w.school_id IS NULL THEN 'board'
                     WHEN s.school_id IS NULL THEN 'unknown' ELSE 'school' END AS kind,
@@ -275,6 +361,45 @@ def counts_per_school_and_family(con, week: str, rules: Sequence[Rule]) -> dict:
         "families": order,
         "rows": [{"kind": kind, "name": name, "counts": counts} for (kind, name), counts in ordered],
     }
+
+
+def family_trend(con, weeks: Sequence[str], rules: Sequence[Rule]) -> dict:
+    """Findings (notices not counted) per week and rule family over `weeks`, and whether each family
+    was checked in each week: {'families': [...], 'weeks': {week: {family: count or None}}}, None meaning
+    not checked. A family was checked in a week when one of its rules was evaluated then, or when it
+    has findings then (weeks checked before coverage was kept)."""
+    rows = con.execute(
+        f"""
+        WITH {catalogue_cte(rules, "en")},
+        counted AS (
+            SELECT f.week, coalesce(c.family, 'other') AS family,
+                   count(*) FILTER (WHERE f.severity <> 'info') AS findings
+            FROM findings f LEFT JOIN catalogue c ON c.rule_id = f.rule_id
+            WHERE list_contains($weeks, f.week)
+            GROUP BY ALL
+        ),
+        evaluated AS (
+            SELECT DISTINCT cv.week, coalesce(c.family, 'other') AS family
+            FROM coverage cv LEFT JOIN catalogue c ON c.rule_id = cv.rule_id
+            WHERE list_contains($weeks, cv.week) AND cv.status = 'evaluated'
+        )
+        SELECT coalesce(n.week, e.week), coalesce(n.family, e.family), coalesce(n.findings, 0)
+        FROM counted n FULL JOIN evaluated e ON e.week = n.week AND e.family = n.family
+        """,
+        {"weeks": list(weeks)},
+    ).fetchall()
+    order = families(rules, [family for _, family, _ in rows])
+    grid: dict[str, dict[str, int | None]] = {week: {family: None for family in order} for week in weeks}
+    for week, family, findings in rows:
+        grid[week][family] = findings
+    return {"families": order, "weeks": grid}
+
+
+def notices_count(con, week: str) -> int:
+    """The week's notices (severity info): reminders, not violations."""
+    return one(con, "SELECT count(*) FROM findings WHERE week = $week AND severity = 'info'", {"week": week})[
+        0
+    ]
 
 
 def policy_status(con, week: str) -> str:

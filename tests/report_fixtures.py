@@ -1,7 +1,7 @@
 """A small warehouse for the report tests, filled by inserting rows directly (no ingest, no checks).
 
 The week under test is 2026-W47 (Monday 16 to Sunday 22 November 2026, Europe/Amsterdam), with a few
-findings in 2026-W46 for the trend and the "new versus last week" figure. The rules come from a
+findings in 2026-W46 for the trend and the "new versus recurring" figures. The rules come from a
 temporary catalogue written here (rule ids and families as in spec/rules.md), so that the tests do
 not depend on the wording of the real rule files.
 
@@ -326,7 +326,7 @@ def build_warehouse(path: Path):
         _finding(F_ACCESS_HIGH, "ACCESS-UNINVOLVED", "high", "2026-11-17 09:15:00+00", "access_event",
                  "magister:EVT-0001",
                  {"actor_id": STAFF_PIET, "category": "progress", "student_id": STUDENT_ANNA,
-                  "event_date": "2026-11-17"},
+                  "event_date": "2026-11-17", "action": "view", "earlier_involvements": 1234},
                  school_id=SCHOOL_LINDE, actor_id=STAFF_PIET, student_id=STUDENT_ANNA),
         _finding(F_ACCESS_CRITICAL, "ACCESS-UNINVOLVED", "critical", "2026-11-18 13:00:00+00",
                  "access_event", "magister:EVT-0002",
@@ -381,8 +381,9 @@ def build_warehouse(path: Path):
          "findings": 1},
         {"week": WEEK, "rule_id": "PROCESSOR-AGREEMENT-EXPIRING", "status": "evaluated",
          "subjects_checked": 1, "findings": 1},
+        # coverage.csv shows the stored reason; the reports say it from the code, in their language
         {"week": WEEK, "rule_id": "LOG-GAP", "status": "not_evaluated",
-         "reason": "feed calendar is empty"},
+         "reason": "feed calendar is empty", "reason_code": "missing_feeds", "reason_feeds": ["calendar"]},
         # 2026-W45 was checked and found nothing; earlier weeks were never checked.
         {"week": "2026-W45", "rule_id": "ACCESS-UNINVOLVED", "status": "evaluated", "subjects_checked": 3,
          "findings": 0},

@@ -122,3 +122,101 @@ def test_dates_in_sql_match_dates_in_python():
 def test_small_counts_are_suppressed(value, threshold, en, nl):
     assert Translator("en").count(value, threshold) == en
     assert Translator("nl").count(value, threshold) == nl
+
+
+def test_weeks_in_python_and_sql():
+    con = duckdb.connect()
+    for lang, expected in (("en", "week 5 of 2027"), ("nl", "week 5 van 2027")):
+        t = Translator(lang)
+        assert t.week("2027-W05") == expected
+        assert (
+            con.execute(f"SELECT {t.sql_week('w')} FROM (SELECT '2027-W05' AS w)").fetchall()[0][0]
+            == expected
+        )
+
+
+def test_numbers_in_sql_match_numbers_in_python():
+    con = duckdb.connect()
+    for lang in LANGUAGES:
+        t = Translator(lang)
+        for value in (0, 999, 1234, 1234567):
+            assert con.execute(f"SELECT {t.sql_number(str(value))}").fetchall()[0][0] == t.number(value)
+
+
+def test_page_numbers_as_css_content():
+    counters = {"page": "counter(page)", "pages": "counter(pages)"}
+    assert Translator("en").css_content("page.number", **counters) == (
+        '"page " counter(page) " of " counter(pages)'
+    )
+    assert Translator("nl").css_content("page.number", **counters) == (
+        '"pagina " counter(page) " van " counter(pages)'
+    )
+
+
+def facts_shown(facts: dict, lang: str) -> list[tuple[str, str]]:
+    import json
+
+    from reports.outputs import fact_list_sql
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Europe/Amsterdam'")
+    rows = con.execute(
+        f"SELECT {fact_list_sql(Translator(lang))} FROM (SELECT ?::JSON AS facts) f", [json.dumps(facts)]
+    ).fetchall()[0][0]
+    return [(fact["label"], fact["value"]) for fact in rows]
+
+
+def test_facts_behind_a_finding_are_labelled_and_formatted_in_the_report_language():
+    facts = {
+        "actor_id": "m1",  # shown in its own column: left out
+        "lookback_events": 18025,
+        "other_purpose": True,
+        "consent_problem": "other_student",
+        "data_categories": ["care", "images"],
+        "as_of": "2026-11-17",
+        "consent_date": None,
+        "purpose": "bijles",  # text, as it is
+        "new_fact": "x",  # no label: a code, not shown
+    }
+    assert facts_shown(facts, "nl") == [
+        ("gebeurtenissen in de terugkijkperiode", "18.025"),
+        ("ander doel", "ja"),
+        ("probleem met de toestemming", "toestemming van een andere leerling"),
+        ("verstrekte categorieën", "zorg en ondersteuning, beeldmateriaal"),
+        ("stand op", "17 november 2026"),
+        ("toestemming gegeven op", "—"),
+        ("doel", "bijles"),
+    ]
+    assert facts_shown(facts, "en")[:3] == [
+        ("events in the look-back", "18,025"),
+        ("other purpose", "yes"),
+        ("problem with the consent", "consent of another student"),
+    ]
+
+
+def test_birth_dates_and_free_text_are_never_among_the_facts_shown():
+    facts = {"birth_date": "2008-03-14", "student_birth_date": "2008-03-14", "justification": "brand",
+             "note": "gesprek", "document_text": "...", "category": "care"}  # fmt: skip
+    assert facts_shown(facts, "en") == [("category", "care and support")]
+
+
+def test_every_fact_the_rules_explain_has_a_label_in_both_languages():
+    from checks.registry import load_catalogue
+
+    load_catalogue.cache_clear()
+    placeholders = {name for rule in load_catalogue() for name in rule.placeholders("en")}
+    load_catalogue.cache_clear()
+    shown_elsewhere = {"actor_id", "student_id", "recipient_id", "recipient_name", "local_date"}
+    for lang in LANGUAGES:
+        labels = {key.removeprefix("fact.") for key in load_table(lang) if key.startswith("fact.")}
+        assert placeholders - shown_elsewhere - labels == set(), lang
+
+
+def test_only_whole_words_of_a_fact_name_hide_it():
+    from reports.outputs import HIDDEN_FACT_PATTERN
+
+    hidden = re.compile(HIDDEN_FACT_PATTERN)
+    assert all(
+        hidden.search(n) for n in ("birth_date", "student_birth_date", "note", "notes", "document_text")
+    )
+    assert not any(hidden.search(n) for n in ("context_id", "notebook", "rebirth", "days_left"))

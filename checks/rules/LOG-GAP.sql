@@ -5,7 +5,7 @@ severity = "high"
 subject_type = "source_system"
 population = "source_system_days_week"
 feeds = ["access_log"]
-legal_source = "AVG art. 5(2), 32; Kennisnet Normenkader IBP SM.04 (logging of access)"
+legal_source = { en = "AVG art. 5(2), 32; Kennisnet Normenkader IBP SM.04 (logging of access)", nl = "AVG art. 5(2), 32; Kennisnet Normenkader IBP SM.04 (logging van inzage)" }
 [title]
 en = "Gap in the access log"
 nl = "Gat in de logging van inzage"

@@ -5,7 +5,7 @@ severity = "high"            # medium when the right council consented, but only
 subject_type = "policy"
 population = "policies_in_force_week"
 feeds = ["policies", "council_decisions"]
-legal_source = "WMS art. 13(i) (primary), art. 14 (secondary): prior consent of the participation council"
+legal_source = { en = "WMS art. 13(i) (primary), art. 14 (secondary): prior consent of the participation council", nl = "WMS art. 13(i) (primair onderwijs), art. 14 (voortgezet onderwijs): voorafgaande instemming van de medezeggenschapsraad" }
 [title]
 en = "Policy in force without prior consent of the participation council"
 nl = "Beleid van kracht zonder voorafgaande instemming van de medezeggenschapsraad"
