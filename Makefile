@@ -7,13 +7,18 @@ STAMP := $(VENV)/.installed
 # reports; poppler-utils (pdftotext) for the test that reads the PDFs' text.
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium poppler-utils
 
-.PHONY: demo test setup system-packages lint clean
+.PHONY: demo test bench setup system-packages lint clean
 
 demo: setup
 	$(BIN)/schoolaudit demo
 
 test: setup
 	$(BIN)/python -m pytest
+
+# Not part of `test`: generates up to 10M access events and grows them to 100M (tens of minutes, ~20 GB
+# of disk under out/bench). Prints the table and the targets met or missed; writes out/bench/bench.json.
+bench: setup
+	$(BIN)/python -m pipelines.bench
 
 lint: setup
 	$(BIN)/ruff check .

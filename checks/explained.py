@@ -70,8 +70,9 @@ WITH flagged AS (
     WHERE family = 'access' AND subject_type = 'access_event'
     QUALIFY row_number() OVER (PARTITION BY subject_id ORDER BY rule_order NULLS LAST, rule_id) = 1
 ),
+-- Inside the check phase an access is joined on its access_key (a number: cheaper than subject_id).
 judged AS (
-    SELECT a.subject_id, a.source_system, a.school_id, a.actor_type, a.category, a.local_date,
+    SELECT a.access_key, a.subject_id, a.source_system, a.school_id, a.actor_type, a.category, a.local_date,
            a.actor_id, a.student_id, a.document_case_id, a.justified_break_glass,
            f.rule_id AS finding_rule,
            CASE a.actor_type
@@ -89,17 +90,17 @@ open_staff AS (
     WHERE actor_type = 'staff' AND judged AND finding_rule IS NULL AND NOT justified_break_glass
 ),
 relation AS (
-    SELECT a.subject_id, arg_min(i.relation, {relation_rank}) AS relation
+    SELECT a.access_key, arg_min(i.relation, {relation_rank}) AS relation
     FROM open_staff a
     JOIN involvement_window i
       ON i.staff_id = a.actor_id AND i.student_id = a.student_id
      AND a.local_date BETWEEN i.window_from AND i.window_to
     WHERE a.category <> 'psychological_report'
-    GROUP BY a.subject_id
+    GROUP BY a.access_key
 ),
 assessment AS (
     -- spec A4: in force that day with no grace, the document's case (any, when it has none)
-    SELECT DISTINCT a.subject_id
+    SELECT DISTINCT a.access_key
     FROM open_staff a
     JOIN involvements i
       ON i.staff_id = a.actor_id AND i.student_id = a.student_id AND i.relation = 'assessment'
@@ -108,13 +109,13 @@ assessment AS (
       AND (a.document_case_id IS NULL OR i.case_id = a.document_case_id)
 ),
 role AS (
-    SELECT a.subject_id, min(r.role) AS role
+    SELECT a.access_key, min(r.role) AS role
     FROM open_staff a
     JOIN role_allowance_in_force r
       ON r.staff_id = a.actor_id AND r.school_id = a.school_id AND r.category = a.category
      AND a.local_date BETWEEN r.role_from AND r.role_to
     WHERE a.category <> 'psychological_report'
-    GROUP BY a.subject_id
+    GROUP BY a.access_key
 ),
 explained AS (
     SELECT j.*,
@@ -123,7 +124,7 @@ explained AS (
                WHEN NOT j.judged THEN 'not_evaluated'
                WHEN j.justified_break_glass THEN 'break_glass'
                WHEN rel.relation IS NOT NULL THEN 'involvement'
-               WHEN ass.subject_id IS NOT NULL THEN 'involvement'
+               WHEN ass.access_key IS NOT NULL THEN 'involvement'
                WHEN ro.role IS NOT NULL THEN 'role_allowance'
                WHEN j.actor_type = 'student' AND j.actor_id = j.student_id THEN 'own_file'
                WHEN j.actor_type = 'guardian' AND g.linked THEN 'guardian'
@@ -131,7 +132,7 @@ explained AS (
            END AS explained_by,
            CASE
                WHEN rel.relation IS NOT NULL THEN rel.relation
-               WHEN ass.subject_id IS NOT NULL THEN 'assessment'
+               WHEN ass.access_key IS NOT NULL THEN 'assessment'
                WHEN ro.role IS NOT NULL THEN ro.role
                WHEN g.linked THEN CASE
                    WHEN g.student_age >= 18
@@ -143,10 +144,10 @@ explained AS (
                END
            END AS found_detail
     FROM judged j
-    LEFT JOIN relation rel USING (subject_id)
-    LEFT JOIN assessment ass USING (subject_id)
-    LEFT JOIN role ro USING (subject_id)
-    LEFT JOIN guardian_access_week g USING (subject_id)
+    LEFT JOIN relation rel USING (access_key)
+    LEFT JOIN assessment ass USING (access_key)
+    LEFT JOIN role ro USING (access_key)
+    LEFT JOIN guardian_access_week g USING (access_key)
 )
 SELECT $week, subject_id, source_system, school_id, actor_type, category, explained_by,
        CASE WHEN explained_by IN ('involvement', 'role_allowance', 'guardian') THEN found_detail END,

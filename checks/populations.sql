@@ -46,10 +46,11 @@ QUALIFY row_number() OVER (
 -- of the week that no board-wide calendar row (empty school_id) marks as holiday, study day or outage;
 -- with the number of events it logged that day and the last earlier day it logged any. Quarantined
 -- rows never reach access_log, so they do not count as logged.
-CREATE OR REPLACE TEMP VIEW source_system_days_week AS
+-- A TEMP TABLE: LOG-GAP reads it and the runner counts it; the access log is scanned once.
+CREATE OR REPLACE TEMP TABLE source_system_days_week AS
 WITH logged AS (
     -- the instant range is widened by a day so that DuckDB can skip row groups; the local date decides
-    SELECT a.source_system, local_date_of(a.occurred_at) AS day, count(*) AS events
+    SELECT a.source_system, local_date_near_week(a.occurred_at) AS day, count(*) AS events
     FROM access_log a, audit_week w, audit_settings s
     WHERE a.occurred_at >= w.start_at - to_days(s.log_gap_lookback_days + 1)
       AND a.occurred_at < w.end_at + INTERVAL 1 DAY

@@ -227,6 +227,41 @@ def test_sizes_scale_with_students(tmp_path):
     assert 240 / 12 * 0.75 <= staff["staff_id"].nunique() <= 240 / 12 * 1.5  # about one per 12 students
 
 
+def test_staff_events_and_disclosures_can_be_set_for_the_benchmarks(tmp_path):
+    usual = generate(tmp_path / "usual", students=240, weeks=2, until=UNTIL)
+    sized = generate(tmp_path / "sized", students=240, weeks=2, until=UNTIL, staff=40, events_per_week=3_000,
+                     disclosures_per_week=100)
+    plants = pd.read_csv(tmp_path / "sized" / "expected-findings.csv")
+    planted_events = usual.counts["access_log"] - 2 * 40 * 240
+    assert sized.counts["access_log"] == 2 * 3_000 + planted_events  # exactly, per week
+    planted_disclosures = plants.loc[plants["subject_type"] == "disclosure", "subject_id"].nunique()
+    # about 100 a week (every stream's rate scaled alike, at least one of each), plus the plants'
+    assert 2 * 90 <= sized.counts["disclosures"] - planted_disclosures <= 2 * 115
+    assert usual.counts["disclosures"] < 0.6 * sized.counts["disclosures"]
+    staff = pd.concat(pd.read_csv(p, dtype=str) for p in (sized.landing / "staff").iterdir())
+    assert 40 * 0.75 <= staff["staff_id"].nunique() <= 40 * 1.25
+    usual_staff = pd.concat(pd.read_csv(p, dtype=str) for p in (usual.landing / "staff").iterdir())
+    assert usual_staff["staff_id"].nunique() < 30  # one per 12 students, and the board-wide posts
+    meta = json.loads((tmp_path / "sized" / "generated.json").read_text())
+    assert (meta["staff"], meta["events_per_week"], meta["disclosures_per_week"]) == (40, 3_000, 100)
+    # and the planted findings are the same: only the background grew
+    usual_plants = pd.read_csv(tmp_path / "usual" / "expected-findings.csv")
+    assert sorted(usual_plants["rule_id"]) == sorted(plants["rule_id"])
+
+
+def test_the_size_flags_of_the_command_line(tmp_path, capsys):
+    from pipelines.cli import main
+
+    flags = ["generate", "--out", str(tmp_path), "--students", "60", "--weeks", "1", "--until", UNTIL.isoformat()]
+    assert main([*flags, "--staff", "9", "--events-per-week", "500", "--disclosures-per-week", "20"]) == 0
+    meta = json.loads((tmp_path / "generated.json").read_text())
+    assert (meta["staff"], meta["events_per_week"], meta["disclosures_per_week"]) == (9, 500, 20)
+    with pytest.raises(SystemExit) as stopped:
+        main([*flags, "--events-per-week", "0"])
+    assert stopped.value.code == 2
+    assert "--events-per-week" in capsys.readouterr().err
+
+
 def test_huge_weeks_are_split_into_several_files(tmp_path, monkeypatch):
     monkeypatch.setattr("pipelines.generate.access_log.MAX_EVENTS_PER_FILE", 1000)
     result = generate(tmp_path, students=60, weeks=1, until=UNTIL)
@@ -499,6 +534,9 @@ def test_project_catalogue_agrees_with_the_plants(generated, warehouse, expected
         ({"schools": 0}, "--schools"),
         ({"weeks": 0}, "--weeks"),
         ({"timezone": "Mars/Olympus"}, "time zone"),
+        ({"staff": 0}, "--staff"),
+        ({"events_per_week": 0}, "--events-per-week"),
+        ({"disclosures_per_week": -1}, "--disclosures-per-week"),
     ],
 )
 def test_bad_arguments_are_usage_errors(tmp_path, arguments, message):

@@ -52,16 +52,23 @@ class GenerateResult:
 
 
 def generate(out: Path, schools: int = 2, students: int = 600, weeks: int = 4, seed: int = 7,
-             until: date | None = None, timezone: str = "Europe/Amsterdam") -> GenerateResult:
+             until: date | None = None, timezone: str = "Europe/Amsterdam", staff: int | None = None,
+             events_per_week: int | None = None, disclosures_per_week: int | None = None) -> GenerateResult:
     """Write a board of `schools` schools and `students` students with `weeks` weeks of activity,
-    ending with the last complete ISO week before `until` (default: today in `timezone`)."""
+    ending with the last complete ISO week before `until` (default: today in `timezone`).
+
+    The sizes default to what a board of that many students has: about one staff member per 12
+    students, 40 access events per student a week and a few disclosures per 100 students a week.
+    `staff`, `events_per_week` and `disclosures_per_week` set them instead (for the benchmarks);
+    the counts are those of the clean background, about; plants come on top."""
     _check(schools, students, weeks, timezone)
+    _check_sizes(students, staff, events_per_week, disclosures_per_week)
     out = Path(out)
     until = until or datetime.now(ZoneInfo(timezone)).date()
     window = window_for(until, weeks, timezone)
     landing = _prepare(out)
 
-    board = build_board(window, schools, students, seed)
+    board = build_board(window, schools, students, seed, staff)
     plan = Plan(board)
     for plant in PLANTS:
         plant(plan)
@@ -69,8 +76,8 @@ def generate(out: Path, schools: int = 2, students: int = 600, weeks: int = 4, s
     writer = Writer(landing, timezone)
     try:
         _write_reference(writer, board)
-        _write_disclosures(writer, board, plan)
-        write_access_log(writer, board, plan)
+        _write_disclosures(writer, board, plan, disclosures_per_week)
+        write_access_log(writer, board, plan, events_per_week)
         counts = dict(sorted(writer.counts.items()))
     finally:
         writer.close()
@@ -83,7 +90,8 @@ def generate(out: Path, schools: int = 2, students: int = 600, weeks: int = 4, s
         out / "near-misses.csv", index=False, lineterminator="\n"
     )
     meta = {"schools": schools, "students": students, "weeks": list(window.weeks), "seed": seed,
-            "until": until.isoformat(), "timezone": timezone, "counts": counts}
+            "until": until.isoformat(), "timezone": timezone, "staff": staff, "events_per_week": events_per_week,
+            "disclosures_per_week": disclosures_per_week, "counts": counts}
     (out / MARKER).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return GenerateResult(landing=landing, expected=expected, weeks=list(window.weeks), counts=counts)
 
@@ -102,6 +110,14 @@ def _check(schools: int, students: int, weeks: int, timezone: str) -> None:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise GenerateError(f"unknown time zone {timezone!r}") from None
+
+
+def _check_sizes(students: int, staff, events_per_week, disclosures_per_week) -> None:
+    # Staff below a teacher per class and the fixed posts is raised to that (the docstring's "about").
+    for flag, value in (("--staff", staff), ("--events-per-week", events_per_week),
+                        ("--disclosures-per-week", disclosures_per_week)):
+        if value is not None and value < 1:
+            raise GenerateError(f"{flag} must be at least 1, got {value}")
 
 
 def _prepare(out: Path) -> Path:
@@ -131,9 +147,9 @@ def _write_reference(writer: Writer, board: Board) -> None:
     writer.frame("consents", board.table("consents"), "consents", fmt="jsonl")
 
 
-def _write_disclosures(writer: Writer, board: Board, plan: Plan) -> None:
+def _write_disclosures(writer: Writer, board: Board, plan: Plan, per_week: int | None = None) -> None:
     """One CSV per week; ids follow the order of time, plants mixed in."""
-    background = background_disclosures(board, board.rng("disclosures"))
+    background = background_disclosures(board, board.rng("disclosures"), per_week)
     planted = pd.DataFrame(plan.disclosures)
     frame = pd.concat([background, planted], ignore_index=True) if len(planted) else background
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"]).astype("datetime64[s]")

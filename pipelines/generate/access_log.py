@@ -26,7 +26,8 @@ COLUMNS = ["event_id", "occurred_at", "occurred_at__style", "actor_id", "actor_t
            "source_system", "document_id", "category", "break_glass", "justification"]
 
 
-def write_access_log(writer: Writer, board: Board, plan: Plan) -> None:
+def write_access_log(writer: Writer, board: Board, plan: Plan, per_week: int | None = None) -> None:
+    """Every week's background events (`per_week` of them, default 40 per student) and plants."""
     con = writer.con
     con.register("actor_dim", board.actors.reset_index(names="code"))
     con.register("student_dim", board.students[["student_id"]].reset_index(names="code"))
@@ -34,7 +35,7 @@ def write_access_log(writer: Writer, board: Board, plan: Plan) -> None:
     last_id = dict(EVENT_ID_START)
     planted = _planted_frame(plan)
     rng = board.rng("access-log")
-    total = EVENTS_PER_STUDENT_WEEK * len(board.students)
+    total = per_week or EVENTS_PER_STUDENT_WEEK * len(board.students)
     parts = max(1, -(-total // MAX_EVENTS_PER_FILE))
     weeks = board.window.weeks
     for number, week in enumerate(weeks):

@@ -241,10 +241,18 @@ STREAMS = (
 )
 
 
-def background_disclosures(board: Board, rng: np.random.Generator) -> pd.DataFrame:
-    """Clean disclosures for every generated week, at least one of every stream per week."""
+def background_disclosures(board: Board, rng: np.random.Generator, per_week: int | None = None) -> pd.DataFrame:
+    """Clean disclosures for every generated week, at least one of every stream per week; about
+    `per_week` of them when given (every stream's rate scaled alike)."""
     students = board.students
     consents = board.tables["consents"]
+    pool_sizes = [
+        int((consents["_usable"] & (consents["purpose"] == s.consent_purpose)).sum()) if s.consent_purpose
+        else len(students)
+        for s in STREAMS
+    ]
+    usual = sum(s.rate * size for s, size in zip(STREAMS, pool_sizes))
+    scale = per_week / usual if per_week and usual else 1.0
     frames = []
     for week in range(len(board.window.weeks)):
         workdays = np.array(board.window.weekdays(week), dtype="datetime64[s]")
@@ -256,7 +264,7 @@ def background_disclosures(board: Board, rng: np.random.Generator) -> pd.DataFra
                 pool_size = len(students)
             if not pool_size:
                 continue
-            count = max(1, round(stream.rate * pool_size))
+            count = max(1, round(stream.rate * scale * pool_size))
             pick = rng.integers(0, pool_size, count)
             if stream.consent_purpose:
                 student_id = usable["student_id"].to_numpy()[pick]

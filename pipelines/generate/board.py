@@ -171,11 +171,12 @@ class Board:
         return document_id
 
 
-def build_board(window: Window, schools: int, students: int, seed: int) -> Board:
+def build_board(window: Window, schools: int, students: int, seed: int, staff: int | None = None) -> Board:
     rng = lambda name: rng_for(seed, name)
     school_frame, school_system, systems = build_schools(schools)
     student_frame, school_range = build_students(window, school_frame, students, rng("students"))
-    staff_frame, involvement_parts, staff_people = build_staff(window, school_frame, student_frame, rng("staff"))
+    staff_frame, involvement_parts, staff_people = build_staff(window, school_frame, student_frame, rng("staff"),
+                                                                staff)
     guardian_frame, guardian_people = build_guardians(window, student_frame, rng("guardians"))
     document_frame = build_documents(window, student_frame, rng("documents"))
 

@@ -107,9 +107,15 @@ def classes_for(size: int) -> int:
 # -- staff ---------------------------------------------------------------------------------------
 
 
-def build_staff(window: Window, schools: pd.DataFrame, students: pd.DataFrame, rng: np.random.Generator):
+STUDENTS_PER_STAFF = 12
+
+
+def build_staff(window: Window, schools: pd.DataFrame, students: pd.DataFrame, rng: np.random.Generator,
+                total: int | None = None):
     """Staff rows (a person with several roles has several rows), the class-teacher pairs from which
-    involvements are made, and the people (one row per staff_id, in actor-code order)."""
+    involvements are made, and the people (one row per staff_id, in actor-code order). `total`: about
+    how many staff the board has (default one per 12 students), spread over the schools by size."""
+    per_staff = len(students) / total if total else STUDENTS_PER_STAFF
     sy = window.school_year_start
     people: list[dict] = []  # staff_id, school, role (main), display_name
     rows: list[dict] = []
@@ -145,7 +151,7 @@ def build_staff(window: Window, schools: pd.DataFrame, students: pd.DataFrame, r
         # coordinators at a normal school; the 2 are the substitute and the counsellor below.
         care = 1 if n < 250 else max(2, n // 400)
         management = administration = max(1, n // 300)
-        staff_size = max(classes + 5, round(n / 12))
+        staff_size = max(classes + 5, round(n / per_staff))
         teachers = max(classes, staff_size - care - management - administration - 2)
         teacher_codes = [person(k, "teacher") for _ in range(teachers)]
         for code in teacher_codes:
