@@ -1,79 +1,139 @@
 """The audit as Dagster assets, one per stage: landing files -> warehouse -> findings -> reports.
 
-Ingest is not partitioned (the warehouse accumulates every delivery); findings and reports are per
-Monday-based week. The writing assets share the `warehouse` pool so DuckDB has one writer at a time.
+Every asset is partitioned by board x week: a run works on one school board (its own landing folder,
+warehouse and report folder, never another's) and one Monday-based week. Ingest has the week too, so
+that one run ingests, checks and reports (a blocking ingest check stops that run's audit); its week says
+for which week's audit the landing folder was ingested (late data for a reported week shows as stale).
+The boards are known when the code location loads (pipelines.boards), hence `audit_assets(boards)`.
 """
 
 
 import os
-from dataclasses import asdict
 from pathlib import Path
 
 import dagster as dg
 
-from pipelines.resources import AuditSettings, Warehouse
-from pipelines.weeks import week_from_partition_key
+from pipelines.boards import DEFAULT_BOARD
+from pipelines.ingest.checks import CheckOutcome, check_specs
+from pipelines.resources import Boards, BoardSettings
+from pipelines.weeks import partition_key, week_from_partition_key
 
 WEEKS = dg.WeeklyPartitionsDefinition(start_date="2020-01-06", day_offset=1, timezone="Europe/Amsterdam")
-WAREHOUSE_POOL = "warehouse"
 
 
-@dg.asset(
-    group_name="audit",
-    pool=WAREHOUSE_POOL,
-    description="Every new landing file validated (Great Expectations) and loaded into the DuckDB "
-    "warehouse; rows that break the contract go to the quarantine.",
-)
-def warehouse_ingest(context: dg.AssetExecutionContext, audit: AuditSettings, warehouse: Warehouse):
-    from pipelines.ingest import ingest_landing
-
-    settings = audit.settings()
-    with warehouse.connection() as con:
-        result = ingest_landing(con, Path(audit.landing), settings, progress=context.log.info)
-    return dg.MaterializeResult(metadata={k: v for k, v in asdict(result).items() if k != "by_feed"})
+def board_weeks(board_keys: list[str]) -> dg.MultiPartitionsDefinition:
+    return dg.MultiPartitionsDefinition({"board": dg.StaticPartitionsDefinition(list(board_keys)), "week": WEEKS})
 
 
-@dg.asset(
-    group_name="audit",
-    pool=WAREHOUSE_POOL,
-    partitions_def=WEEKS,
-    deps=[warehouse_ingest],
-    description="The rule catalogue run over one week: findings and coverage replaced for that week.",
-)
-def weekly_findings(context: dg.AssetExecutionContext, audit: AuditSettings, warehouse: Warehouse):
-    from checks.runner import run_checks
+def board_week_key(board: str, week: str) -> dg.MultiPartitionKey:
+    """The partition of one board's audit of an ISO week ('2026-W47')."""
+    return dg.MultiPartitionKey({"board": board, "week": partition_key(week)})
 
-    week = week_from_partition_key(context.partition_key)
-    with warehouse.connection() as con:
-        result = run_checks(con, week, audit.settings())
-    not_evaluated = [row["rule_id"] for row in result.coverage if row["status"] != "evaluated"]
-    return dg.MaterializeResult(
+
+def _board(context: dg.AssetExecutionContext, boards: Boards) -> tuple[str, BoardSettings]:
+    """The run's board (key and settings); a run without a partition (a plain `materialize`) may only
+    have one board."""
+    if context.has_partition_key:
+        key = context.partition_key.keys_by_dimension["board"]
+        return key, boards.board(key)
+    if len(boards.boards) != 1:
+        raise dg.Failure("several boards: run one board's partition (board, week)")
+    return next(iter(boards.boards.items()))
+
+
+def _week(context: dg.AssetExecutionContext) -> str:
+    return week_from_partition_key(context.partition_key.keys_by_dimension["week"])
+
+
+# Two checks per feed, generated from the contract (pipelines.ingest.checks): a rejected file blocks
+# the audit (ERROR), quarantined rows are a warning.
+INGEST_CHECKS = [
+    dg.AssetCheckSpec(spec.name, asset="warehouse_ingest", blocking=spec.blocking, description=spec.description)
+    for spec in check_specs()
+]
+
+
+def _check_result(outcome: CheckOutcome) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name=outcome.spec.name,
+        passed=outcome.passed,
+        severity=dg.AssetCheckSeverity.ERROR if outcome.spec.blocking else dg.AssetCheckSeverity.WARN,
         metadata={
-            "week": week,
-            "findings": result.findings,
-            **{f"severity_{name}": count for name, count in result.by_severity.items()},
-            "rules_not_evaluated": ", ".join(not_evaluated) or "none",
-        }
+            key: dg.MetadataValue.json(value) if isinstance(value, list) else value
+            for key, value in outcome.metadata.items()
+        },
     )
 
 
-@dg.asset(
-    group_name="audit",
-    pool=WAREHOUSE_POOL,
-    partitions_def=WEEKS,
-    deps=[weekly_findings],
-    description="findings.csv, coverage.csv, quarantine.csv and the two reports (HTML and PDF) of one week.",
-)
-def weekly_reports(context: dg.AssetExecutionContext, audit: AuditSettings, warehouse: Warehouse):
-    from reports import write_outputs
+def audit_assets(board_keys: list[str]) -> list[dg.AssetsDefinition]:
+    """warehouse_ingest, weekly_findings and weekly_reports for these boards."""
+    partitions = board_weeks(board_keys)
 
-    week = week_from_partition_key(context.partition_key)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    with warehouse.connection() as con:
-        paths = write_outputs(
-            con, week, Path(audit.out), audit.lang, audit.settings(), source_date_epoch=int(epoch) if epoch else None
+    @dg.asset(
+        group_name="audit",
+        partitions_def=partitions,
+        check_specs=INGEST_CHECKS,
+        description="Every new landing file validated (Great Expectations) and loaded into the DuckDB "
+        "warehouse; rows that break the contract go to the quarantine, a file unusable as a whole is rejected.",
+    )
+    def warehouse_ingest(context: dg.AssetExecutionContext, boards: Boards):
+        from pipelines.ingest import ingest_landing
+        from pipelines.ingest.checks import evaluate
+
+        _, board = _board(context, boards)
+        with board.warehouse().connection() as con:
+            result = ingest_landing(con, Path(board.landing), board.settings(), progress=context.log.info)
+            outcomes = evaluate(con, result.present)
+        return dg.MaterializeResult(
+            metadata=result.counters(), check_results=[_check_result(outcome) for outcome in outcomes]
         )
-    return dg.MaterializeResult(
-        metadata={"week": week, "folder": dg.MetadataValue.path(str(Path(audit.out) / week))}
-        | {path.name: dg.MetadataValue.path(str(path)) for path in paths}
+
+    @dg.asset(
+        group_name="audit",
+        partitions_def=partitions,
+        deps=[warehouse_ingest],
+        description="The rule catalogue run over one week: findings and coverage replaced for that week.",
     )
+    def weekly_findings(context: dg.AssetExecutionContext, boards: Boards):
+        from checks.runner import run_checks
+
+        (key, board), week = _board(context, boards), _week(context)
+        with board.warehouse().connection() as con:
+            result = run_checks(con, week, board.settings())
+        not_evaluated = [row["rule_id"] for row in result.coverage if row["status"] != "evaluated"]
+        return dg.MaterializeResult(
+            metadata={
+                "board": key,
+                "week": week,
+                "findings": result.findings,
+                **{f"severity_{name}": count for name, count in result.by_severity.items()},
+                "rules_not_evaluated": ", ".join(not_evaluated) or "none",
+            }
+        )
+
+    @dg.asset(
+        group_name="audit",
+        partitions_def=partitions,
+        deps=[weekly_findings],
+        description="findings.csv, coverage.csv, quarantine.csv and the two reports (HTML and PDF) of one week.",
+    )
+    def weekly_reports(context: dg.AssetExecutionContext, boards: Boards):
+        from reports import write_outputs
+
+        (key, board), week = _board(context, boards), _week(context)
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        with board.warehouse().connection() as con:
+            paths = write_outputs(
+                con, week, Path(board.out), board.lang, board.settings(),
+                source_date_epoch=int(epoch) if epoch else None,
+            )
+        return dg.MaterializeResult(
+            metadata={"board": key, "week": week, "folder": dg.MetadataValue.path(str(Path(board.out) / week))}
+            | {path.name: dg.MetadataValue.path(str(path)) for path in paths}
+        )
+
+    return [warehouse_ingest, weekly_findings, weekly_reports]
+
+
+# The assets of a single-board installation (the command line without --boards, plain `materialize`).
+warehouse_ingest, weekly_findings, weekly_reports = audit_assets([DEFAULT_BOARD])

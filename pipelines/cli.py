@@ -8,17 +8,25 @@ unusable input, with one line that says what is wrong.
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from checks.context import SettingsError
 from checks.registry import SEVERITIES, SEVERITY_RANK
+from pipelines.boards import DEFAULT_BOARD, Board, BoardsError
 from pipelines.generate import GenerateError
 from pipelines.resources import DEFAULT_DB, DEFAULT_OUT
 from pipelines.settings import ConfigError, load_settings
 from pipelines.weeks import WeekError, last_complete_week, parse_week
 
 REPORT_FILES = ("privacy-officer.html", "privacy-officer.pdf", "council-summary.html", "council-summary.pdf")
+
+
+_PRINTING = threading.Lock()  # one board's output at a time
 
 
 class UsageError(Exception):
@@ -30,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (UsageError, ConfigError, WeekError, GenerateError, SettingsError) as exc:
+    except (UsageError, ConfigError, WeekError, GenerateError, SettingsError, BoardsError) as exc:
         print(f"schoolaudit: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -55,13 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     _lang(demo)
 
     run = add("run", _run, "Ingest, check and report one week.")
-    run.add_argument("--landing", required=True, help="the landing folder (spec/landing.md)")
-    _db(run)
-    _out(run)
+    run.add_argument("--landing", help="the landing folder (spec/landing.md); required unless --boards is given")
+    # The defaults of --db/--out/--lang are filled in by _run: with --boards they come from the boards file.
+    run.add_argument("--db", help=f"the DuckDB warehouse (default {DEFAULT_DB})")
+    run.add_argument("--out", help=f"reports go to OUT/<week>/ (default {DEFAULT_OUT})")
     _week(run)
-    _lang(run)
+    run.add_argument("--lang", choices=("en", "nl"), help="report language (default en)")
     _config(run)
     run.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 when a finding this severe or worse exists")
+    run.add_argument("--boards", help="a boards file (TOML): audit every board in it, each in its own folders")
+    run.add_argument("--board", action="append", metavar="KEY", help="with --boards: only this board (repeatable)")
+    run.add_argument("--workers", type=_positive, help="with --boards: boards audited at once (default: one per core)")
 
     ingest = add("ingest", _ingest, "Only ingest the landing folder (idempotent).")
     ingest.add_argument("--landing", required=True)
@@ -87,6 +99,10 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--weeks", type=_positive, default=4)
     generate.add_argument("--seed", type=int, default=7)
     generate.add_argument("--until", type=_date, help="generate the weeks before this date (default: today)")
+    # Sizes for the benchmarks; by default they follow from --students.
+    generate.add_argument("--staff", type=_positive, help="about this many staff (default: one per 12 students)")
+    generate.add_argument("--events-per-week", type=_positive, help="access events a week (default: 40 per student)")
+    generate.add_argument("--disclosures-per-week", type=_positive, help="disclosures a week (default: about 10 per 100 students)")
     return parser
 
 
@@ -133,6 +149,13 @@ def _date(text: str):
 
 
 def _run(args) -> int:
+    if getattr(args, "boards", None):
+        return _run_boards(args)
+    if getattr(args, "board", None) or getattr(args, "workers", None):
+        raise UsageError("--board and --workers need --boards (a boards file)")
+    if not args.landing:
+        raise UsageError("the following arguments are required: --landing (or --boards)")
+    args.db, args.out, args.lang = args.db or DEFAULT_DB, args.out or DEFAULT_OUT, args.lang or "en"
     settings = load_settings(args.config)
     landing = _landing(args.landing)
     week = _resolve_week(args.week, settings.timezone)
@@ -148,15 +171,12 @@ def _ingest(args) -> int:
     landing = _landing(args.landing)
     _say(f"ingesting {landing} into {args.db}")
     _execute(args, landing=landing, week=None, stages="ingest")
-    from pipelines.warehouse import connect
+    from pipelines.warehouse import open_warehouse
 
-    con = connect(args.db, settings.timezone, read_only=True)
-    try:
+    with open_warehouse(args.db, settings.timezone, read_only=True) as con:
         files, rows, quarantined = con.execute(
             "SELECT count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) FROM landing_files"
         ).fetchone()
-    finally:
-        con.close()
     _say(f"warehouse holds {files} delivered files: {rows} rows loaded, {quarantined} rows quarantined")
     return 0
 
@@ -185,7 +205,8 @@ def _generate(args) -> int:
     from pipelines.generate import generate
 
     result = generate(
-        Path(args.out), schools=args.schools, students=args.students, weeks=args.weeks, seed=args.seed, until=args.until
+        Path(args.out), schools=args.schools, students=args.students, weeks=args.weeks, seed=args.seed, until=args.until,
+        staff=args.staff, events_per_week=args.events_per_week, disclosures_per_week=args.disclosures_per_week,
     )
     total = sum(result.counts.values())
     _say(f"wrote {total} rows in {len(result.counts)} feeds to {result.landing}")
@@ -207,6 +228,7 @@ def _demo(args) -> int:
         lang=args.lang,
         config=None,
         fail_on=None,
+        boards=None,
     )
     # The earlier generated weeks are checked first, so the report has a trend and knows what recurs.
     _execute(run_args, landing=result.landing, week=None, stages="ingest")
@@ -214,6 +236,51 @@ def _demo(args) -> int:
         _say(f"checking the earlier week {week}")
         _execute(run_args, landing=None, week=week, stages="check")
     return _run(run_args)
+
+
+def _run_boards(args) -> int:
+    """`run --boards FILE`: every board (or those named with --board) audited in its own folders; several
+    boards at once, each in its own process, so that their runs go in parallel and never share memory."""
+    from pipelines.boards import load_boards, select
+
+    given = [f"--{name}" for name in ("landing", "db", "out", "lang", "config") if getattr(args, name) is not None]
+    if given:
+        raise UsageError(f"{', '.join(given)} cannot be combined with --boards: the boards file names each board's folders")
+    if args.week:
+        parse_week(args.week)
+    boards = select(load_boards(args.boards), args.board)
+    if len(boards) == 1:
+        return _run_board(args, boards[0])
+    workers = min(args.workers or os.cpu_count() or 1, len(boards))
+    _say(f"auditing {len(boards)} boards, {workers} at a time: {', '.join(b.key for b in boards)}")
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        statuses = list(pool.map(lambda board: _board_process(args, board), boards))
+    for board, status in zip(boards, statuses, strict=True):
+        _say(f"board {board.key}: " + ("done" if status == 0 else f"exit status {status}"))
+    return max(statuses)
+
+
+def _run_board(args, board: Board) -> int:
+    board_args = argparse.Namespace(
+        landing=board.landing, db=board.warehouse, out=board.out, week=args.week, lang=board.lang,
+        config=board.config, fail_on=args.fail_on, board_key=board.key,
+    )  # fmt: skip
+    _say(f"board {board.key}")
+    return _run(board_args)
+
+
+def _board_process(args, board: Board) -> int:
+    """One board's run as a child process; its output is printed when it ends, each line marked."""
+    command = [sys.executable, "-m", "pipelines.cli", "run", "--boards", str(Path(args.boards).resolve()),
+               "--board", board.key]  # fmt: skip
+    command += ["--week", args.week] if args.week else []
+    command += ["--fail-on", args.fail_on] if args.fail_on else []
+    result = subprocess.run(command, check=False, capture_output=True, text=True)
+    lines = (result.stdout + result.stderr).splitlines()
+    with _PRINTING:
+        for line in lines:
+            _say(f"[{board.key}] {line}")
+    return result.returncode
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -246,8 +313,13 @@ def _usable_db(path: str) -> None:
     if db.exists():
         if not db.is_file():
             raise UsageError(f"warehouse {path} is not a file")
+        from pipelines.warehouse import try_shared_lock
+
         try:
-            duckdb.connect(str(db), read_only=True).close()
+            with try_shared_lock(db) as free:
+                if not free:
+                    return  # another run is writing it: the job waits for it
+                duckdb.connect(str(db), read_only=True).close()
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 return  # in use by another run: the job waits for it
@@ -287,27 +359,28 @@ def _resolve_week(text: str | None, timezone: str) -> str:
 def _execute(args, landing: Path | None, week: str | None, stages: str) -> None:
     """Run the code location's job in-process with this invocation's paths."""
     import dagster as dg
+    from dagster._core.errors import DagsterAssetCheckFailedError
 
-    from pipelines.assets import weekly_findings, weekly_reports
+    from pipelines.assets import board_week_key, weekly_findings, weekly_reports
     from pipelines.definitions import build_definitions
-    from pipelines.resources import AuditSettings, Warehouse
-    from pipelines.weeks import partition_key
 
     _usable_db(str(args.db))
     if stages in ("all", "report"):
         _creatable(Path(args.out), "report folder")
     config_file = str(Path(args.config).resolve()) if getattr(args, "config", None) else None
     settings = load_settings(config_file)
-    resources = {
-        "audit": AuditSettings(
-            landing=str(landing or ""),
-            out=str(getattr(args, "out", DEFAULT_OUT)),
-            lang=getattr(args, "lang", "en"),
-            config_file=config_file,
-        ),
-        "warehouse": Warehouse(database=str(args.db), timezone=settings.timezone),
-    }
-    defs = build_definitions(resources)
+    # Only this run's board: the process never holds another board's folders.
+    board = Board(
+        key=getattr(args, "board_key", DEFAULT_BOARD),
+        landing=str(landing or ""),
+        warehouse=str(args.db),
+        out=str(getattr(args, "out", DEFAULT_OUT)),
+        lang=getattr(args, "lang", "en"),
+        config=config_file,
+    )
+    defs = build_definitions([board])
+    # Ingest alone has no week of its own: it is done for the audit of the last complete week.
+    partition = board_week_key(board.key, week or last_complete_week(settings.timezone))
     selection = {
         "all": None,
         "ingest": None,
@@ -315,23 +388,44 @@ def _execute(args, landing: Path | None, week: str | None, stages: str) -> None:
         "report": [weekly_reports.key],
     }[stages]
     job = defs.resolve_job_def("ingest_landing" if stages == "ingest" else "weekly_audit")
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    result = job.execute_in_process(
-        partition_key=partition_key(week) if week else None,
-        asset_selection=selection,
-        run_config=quiet,
-        instance=dg.DagsterInstance.ephemeral(),  # nothing written outside the paths given
-        raise_on_error=True,
-    )
+    # CRITICAL: a blocked run is said in one line below, not in Dagster's error log.
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    try:
+        result = job.execute_in_process(
+            partition_key=partition,
+            asset_selection=selection,
+            run_config=quiet,
+            instance=dg.DagsterInstance.ephemeral(),  # nothing written outside the paths given
+            raise_on_error=True,
+        )
+    except DagsterAssetCheckFailedError:
+        # A landing file rejected as a whole blocks the audit; ingest alone did its job.
+        message = _blocked_message(args.db, landing, settings.timezone, stopped=stages != "ingest")
+        if message is None:
+            raise
+        if stages != "ingest":
+            raise UsageError(message) from None
+        _say(message)
+        return
     if not result.success:  # raise_on_error normally raises first; this is a guard
         raise RuntimeError("the audit job failed")
 
 
-def _summary(db: str, week: str, timezone: str) -> dict[str, int]:
-    from pipelines.warehouse import connect
+def _blocked_message(db: str, landing: Path | None, timezone: str, stopped: bool) -> str | None:
+    from pipelines.ingest.checks import blocked_message
+    from pipelines.ingest.files import landing_files
+    from pipelines.warehouse import open_warehouse
 
-    con = connect(db, timezone, read_only=True)
-    try:
+    if landing is None:
+        return None
+    with open_warehouse(db, timezone, read_only=True) as con:
+        return blocked_message(con, landing_files(landing), stopped)
+
+
+def _summary(db: str, week: str, timezone: str) -> dict[str, int]:
+    from pipelines.warehouse import open_warehouse
+
+    with open_warehouse(db, timezone, read_only=True) as con:
         counts = dict(con.execute("SELECT severity, count(*) FROM findings WHERE week = ? GROUP BY 1", [week]).fetchall())
         not_evaluated = [
             r[0]
@@ -339,8 +433,6 @@ def _summary(db: str, week: str, timezone: str) -> dict[str, int]:
                 "SELECT rule_id FROM coverage WHERE week = ? AND status <> 'evaluated' ORDER BY 1", [week]
             ).fetchall()
         ]
-    finally:
-        con.close()
     parts = [f"{counts.get(s, 0)} {s}" for s in SEVERITIES if counts.get(s)]
     _say(f"week {week}: {sum(counts.values())} findings" + (f" ({', '.join(parts)})" if parts else ""))
     if not_evaluated:

@@ -1,22 +1,71 @@
-"""The Dagster code location `pipelines`: `dagster dev` (or `dg dev`) loads `defs` from here."""
+"""The Dagster code location `pipelines`: `dagster dev` (or `dg dev`) loads `defs` from here.
+
+The boards come from SCHOOLAUDIT_BOARDS (a boards file, pipelines.boards) or, without one, the single
+board `default` from the SCHOOLAUDIT_* variables. The executor comes from SCHOOLAUDIT_EXECUTOR, so the
+same code runs on one machine and on a cluster (pipelines/deploy/).
+"""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import dagster as dg
+import yaml
 
-from pipelines.assets import warehouse_ingest, weekly_findings, weekly_reports
-from pipelines.jobs import ingest_job, landing_sensor, weekly_audit, weekly_schedule
-from pipelines.resources import resources_from_env
+from pipelines.assets import audit_assets
+from pipelines.boards import Board
+from pipelines.jobs import audit_jobs
+from pipelines.resources import Boards, boards_from_env
+
+EXECUTORS = ("multiprocess", "in_process", "celery", "k8s")
 
 
-def build_definitions(resources: dict) -> dg.Definitions:
+def build_definitions(boards: list[Board], executor: dg.ExecutorDefinition | None = None) -> dg.Definitions:
+    assets = audit_assets([board.key for board in boards])
+    weekly_audit, ingest_job, weekly_schedule, landing_sensor = audit_jobs(assets)
     return dg.Definitions(
-        assets=[warehouse_ingest, weekly_findings, weekly_reports],
+        assets=assets,
         jobs=[weekly_audit, ingest_job],
         schedules=[weekly_schedule],
         sensors=[landing_sensor],
-        resources=resources,
+        resources={"boards": Boards.of(boards)},
+        executor=executor,
     )
 
 
-defs = build_definitions(resources_from_env())
+def executor_from_env() -> dg.ExecutorDefinition:
+    """SCHOOLAUDIT_EXECUTOR (default multiprocess), configured from the run-config YAML file
+    SCHOOLAUDIT_EXECUTOR_CONFIG when given (examples in pipelines/deploy/). The cluster packages
+    (the `cluster` extra) are imported only when chosen."""
+    name = os.environ.get("SCHOOLAUDIT_EXECUTOR", "multiprocess")
+    if name == "multiprocess":
+        executor = dg.multiprocess_executor
+    elif name == "in_process":
+        executor = dg.in_process_executor
+    elif name == "celery":
+        from dagster_celery import celery_executor
+
+        executor = celery_executor
+    elif name == "k8s":
+        from dagster_k8s import k8s_job_executor
+
+        executor = k8s_job_executor
+    else:
+        raise ValueError(f"SCHOOLAUDIT_EXECUTOR must be one of {', '.join(EXECUTORS)}, got {name!r}")
+    config_file = os.environ.get("SCHOOLAUDIT_EXECUTOR_CONFIG")
+    if config_file:
+        return executor.configured(executor_config(Path(config_file)))
+    return executor
+
+
+def executor_config(path: Path) -> dict:
+    """`execution: config:` of a run-config YAML file (the shape dagster-celery's workers read too)."""
+    return ((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("execution") or {}).get("config") or {}
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Loaded by Dagster's tools, not on import: the command line imports build_definitions from here
+    without reading the SCHOOLAUDIT_* variables."""
+    return build_definitions(boards_from_env(), executor_from_env())

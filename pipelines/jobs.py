@@ -1,4 +1,8 @@
-"""Jobs, the weekly schedule and the landing sensor."""
+"""Jobs, the weekly schedule and the landing sensor, for the boards of the code location.
+
+Runs are per (board, week) partition: the schedule asks for one run per board for the week just ended,
+the sensor one ingest per board whose landing folder has new content.
+"""
 
 
 import hashlib
@@ -7,23 +11,29 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.assets import WEEKS, warehouse_ingest, weekly_findings, weekly_reports
+from pipelines.assets import WEEKS
 from pipelines.contract import FEEDS, FILE_SUFFIXES
-from pipelines.resources import AuditSettings
+from pipelines.resources import Boards
 
-weekly_audit = dg.define_asset_job(
-    "weekly_audit",
-    selection=[warehouse_ingest, weekly_findings, weekly_reports],
-    partitions_def=WEEKS,
-    description="Ingest new landing files, check one week, write its reports.",
-)
 
-ingest_job = dg.define_asset_job("ingest_landing", selection=[warehouse_ingest])
-
-# Monday 06:00 Europe/Amsterdam, for the week that ended the night before.
-weekly_schedule = dg.build_schedule_from_partitioned_job(
-    weekly_audit, name="weekly_audit_monday", hour_of_day=6, minute_of_hour=0, day_of_week=1
-)
+def audit_jobs(assets: list[dg.AssetsDefinition]):
+    """The jobs `weekly_audit` and `ingest_landing`, the schedule and the sensor over these assets."""
+    warehouse_ingest = assets[0]
+    weekly_audit = dg.define_asset_job(
+        "weekly_audit",
+        selection=assets,
+        description="For one board: ingest new landing files, check one week, write its reports.",
+    )
+    ingest_job = dg.define_asset_job("ingest_landing", selection=[warehouse_ingest])
+    # Monday 06:00 Europe/Amsterdam, for the week that ended the night before: one run per board.
+    weekly_schedule = dg.build_schedule_from_partitioned_job(
+        weekly_audit, name="weekly_audit_monday", hour_of_day=6, minute_of_hour=0, day_of_week=1
+    )
+    landing_sensor = dg.sensor(
+        job=ingest_job, name="landing_sensor", minimum_interval_seconds=60,
+        description="Ingests a board's landing files with new content.",
+    )(_landing_sensor)  # fmt: skip
+    return weekly_audit, ingest_job, weekly_schedule, landing_sensor
 
 
 def landing_files(landing: Path) -> list[Path]:
@@ -47,14 +57,40 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-@dg.sensor(job=ingest_job, minimum_interval_seconds=60, description="Ingests landing files with new content.")
-def landing_sensor(context: dg.SensorEvaluationContext, audit: AuditSettings):
-    """Keyed on content: a file is hashed again only when its size or modification time changed, and a run
-    is requested only for content not seen before (re-delivering the same bytes requests nothing)."""
-    landing = Path(audit.landing)
-    if not landing.is_dir():
-        return dg.SkipReason(f"landing folder {landing} does not exist")
-    known = json.loads(context.cursor) if context.cursor else {}
+def _landing_sensor(context: dg.SensorEvaluationContext, boards: Boards):
+    """Per board, keyed on content: a file is hashed again only when its size or modification time
+    changed, and an ingest is requested only for content that board has not seen (re-delivering the
+    same bytes requests nothing). The ingest is for the audit of the last complete week."""
+    cursor = json.loads(context.cursor) if context.cursor else {}
+    week = WEEKS.get_last_partition_key()
+    requests, skipped, seen = [], [], {}
+    for key, board in boards.boards.items():
+        known = cursor.get(key) if isinstance(cursor.get(key), dict) else {}  # a single-board cursor starts afresh
+        landing = Path(board.landing)
+        if not landing.is_dir():
+            seen[key] = known
+            skipped.append(f"board {key}: landing folder {landing} does not exist")
+            continue
+        seen[key], new_hashes = _scan(landing, known)
+        if new_hashes:
+            digest = hashlib.sha256("".join(sorted(new_hashes)).encode()).hexdigest()[:32]
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{key}-{digest}",
+                    partition_key=dg.MultiPartitionKey({"board": key, "week": week}),
+                    tags={"new_files": str(len(new_hashes))},
+                )
+            )
+        else:
+            skipped.append(f"board {key}: no new landing content")
+    cursor_text = json.dumps(seen, sort_keys=True)
+    if not requests:
+        return dg.SensorResult(skip_reason="; ".join(skipped), cursor=cursor_text)
+    return dg.SensorResult(run_requests=requests, cursor=cursor_text)
+
+
+def _scan(landing: Path, known: dict) -> tuple[dict, list[str]]:
+    """The landing folder's files as {path: [size, mtime, sha256]}, and the hashes not seen before."""
     seen_hashes = {entry[2] for entry in known.values()}
     current, new_hashes = {}, []
     for path in landing_files(landing):
@@ -67,8 +103,4 @@ def landing_sensor(context: dg.SensorEvaluationContext, audit: AuditSettings):
         current[str(path)] = [stat.st_size, stat.st_mtime_ns, digest]
         if digest not in seen_hashes:
             new_hashes.append(digest)
-    context.update_cursor(json.dumps(current, sort_keys=True))
-    if not new_hashes:
-        return dg.SkipReason("no new landing content")
-    run_key = hashlib.sha256("".join(sorted(new_hashes)).encode()).hexdigest()[:32]
-    return dg.RunRequest(run_key=run_key, tags={"new_files": str(len(new_hashes))})
+    return current, new_hashes

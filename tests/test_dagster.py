@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from pipelines.assets import board_week_key
+from pipelines.boards import single_board
 from pipelines.definitions import build_definitions, defs
-from pipelines.jobs import landing_sensor, weekly_schedule
-from pipelines.resources import AuditSettings, Warehouse
+from pipelines.resources import Boards
 from pipelines.warehouse import connect
 from tests.conftest import DEMO_WEEK, ROOT
 
@@ -28,8 +29,18 @@ def test_definitions_validate_with_the_dagster_command(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+SINGLE = build_definitions(single_board("landing", "w.duckdb", "out"))
+weekly_schedule = SINGLE.resolve_schedule_def("weekly_audit_monday")
+landing_sensor = SINGLE.resolve_sensor_def("landing_sensor")
+
+
+def _sensor(landing, cursor=None):
+    context = dg.build_sensor_context(cursor=cursor, resources={"boards": Boards.single(landing=str(landing))})
+    return landing_sensor(context), context
+
+
 def test_code_location_has_the_audit_assets_schedule_and_sensor():
-    assert {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()} == {
+    assert {key.to_user_string() for key in defs().resolve_asset_graph().get_all_asset_keys()} == {
         "warehouse_ingest", "weekly_findings", "weekly_reports"
     }
     assert weekly_schedule.cron_schedule == "0 6 * * 1"
@@ -40,7 +51,7 @@ def test_schedule_on_monday_morning_audits_the_week_just_ended():
     monday = datetime(2026, 11, 23, 6, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
     context = dg.build_schedule_context(scheduled_execution_time=monday)
     requests = list(weekly_schedule.evaluate_tick(context).run_requests)
-    assert [r.partition_key for r in requests] == ["2026-11-16"]  # Monday of 2026-W47
+    assert [r.partition_key for r in requests] == ["default|2026-11-16"]  # Monday of 2026-W47
 
 
 def test_sensor_requests_an_ingest_only_for_new_content(tmp_path):
@@ -48,23 +59,21 @@ def test_sensor_requests_an_ingest_only_for_new_content(tmp_path):
     (landing / "schools").mkdir(parents=True)
     school = landing / "schools" / "schools.csv"
     school.write_text("school_id,name,sector\n01AB,De Linde,PO\n", encoding="utf-8")
-    audit = AuditSettings(landing=str(landing))
 
-    first = landing_sensor(dg.build_sensor_context(resources={"audit": audit}))
-    assert isinstance(first, dg.RunRequest)
-    cursor = dg.build_sensor_context(resources={"audit": audit})
-    landing_sensor(cursor)
-    again = landing_sensor(dg.build_sensor_context(cursor=cursor.cursor, resources={"audit": audit}))
-    assert isinstance(again, dg.SkipReason)
+    first, _ = _sensor(landing)
+    [request] = first.run_requests
+    cursor = first.cursor
+    again, _ = _sensor(landing, cursor)
+    assert again.run_requests == [] and "no new landing content" in again.skip_reason.skip_message
 
     # the same bytes under a new name are not new content
     (landing / "schools" / "copy.csv").write_bytes(school.read_bytes())
-    same = landing_sensor(dg.build_sensor_context(cursor=cursor.cursor, resources={"audit": audit}))
-    assert isinstance(same, dg.SkipReason)
+    same, _ = _sensor(landing, cursor)
+    assert same.run_requests == []
 
     school.write_text("school_id,name,sector\n01AB,De Linde,PO\n02CD,Het Baken,VO\n", encoding="utf-8")
-    changed = landing_sensor(dg.build_sensor_context(cursor=cursor.cursor, resources={"audit": audit}))
-    assert isinstance(changed, dg.RunRequest) and changed.run_key != first.run_key
+    changed, _ = _sensor(landing, cursor)
+    assert len(changed.run_requests) == 1 and changed.run_requests[0].run_key != request.run_key
 
 
 def test_sensor_sees_a_new_oneroster_bundle(tmp_path):
@@ -72,16 +81,20 @@ def test_sensor_sees_a_new_oneroster_bundle(tmp_path):
     bundle = landing / "oneroster" / "export-2026-11"
     bundle.mkdir(parents=True)
     (bundle / "users.csv").write_text("sourcedId,role\nt1,teacher\n", encoding="utf-8")
-    audit = AuditSettings(landing=str(landing))
-    assert isinstance(landing_sensor(dg.build_sensor_context(resources={"audit": audit})), dg.RunRequest)
+    assert len(_sensor(landing)[0].run_requests) == 1
+
+
+def test_sensor_skips_a_missing_landing_folder(tmp_path):
+    result, _ = _sensor(tmp_path / "nowhere")
+    assert result.run_requests == [] and "does not exist" in result.skip_reason.skip_message
 
 
 def test_weekly_job_runs_in_process_on_a_temporary_warehouse(board, tmp_path):
     db, out = tmp_path / "w.duckdb", tmp_path / "reports"
-    job = build_definitions(
-        {"audit": AuditSettings(landing=str(board.landing), out=str(out)), "warehouse": Warehouse(database=str(db))}
-    ).resolve_job_def("weekly_audit")
-    result = job.execute_in_process(partition_key="2026-11-16", instance=dg.DagsterInstance.ephemeral())
+    job = build_definitions(single_board(str(board.landing), str(db), str(out))).resolve_job_def("weekly_audit")
+    result = job.execute_in_process(
+        partition_key=board_week_key("default", DEMO_WEEK), instance=dg.DagsterInstance.ephemeral()
+    )
     assert result.success
     assert (out / DEMO_WEEK / "privacy-officer.html").is_file()
     con = connect(db, read_only=True)
