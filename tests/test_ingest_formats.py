@@ -220,13 +220,19 @@ def test_defaults_apply_when_empty_but_not_over_a_value(con, tmp_path):
     assert rows(con, "SELECT policy_id, scope FROM policies") == [("privacy", "board")]
 
 
-def test_header_only_file_loads_nothing_and_is_recorded(con, tmp_path):
+def test_a_file_without_rows_is_rejected_as_a_whole(con, tmp_path):
+    # An export that stopped after its header is unusable as a batch, not "nothing happened".
     write_text(tmp_path / "landing/schools/s.csv", "school_id,name,sector\n")
+    write_text(tmp_path / "landing/schools/s.jsonl", "\n\n")
 
     result = ingest(con, tmp_path / "landing")
 
-    assert (result.files_loaded, result.rows_read) == (1, 0)
-    assert rows(con, "SELECT path, status, rows_read FROM landing_files") == [("schools/s.csv", "loaded", 0)]
+    assert (result.files_rejected, result.files_loaded, result.rows_read) == (2, 0, 0)
+    assert rows(con, "SELECT path, status, rows_read FROM landing_files ORDER BY path") == [
+        ("schools/s.csv", "rejected", 0),
+        ("schools/s.jsonl", "rejected", 0),
+    ]
+    assert rows(con, "SELECT DISTINCT reason_code FROM quarantine") == [("no_rows",)]
 
 
 def test_other_file_types_are_quarantined_not_ignored(con, tmp_path):

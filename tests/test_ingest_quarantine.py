@@ -238,20 +238,21 @@ def test_a_csv_row_that_is_not_utf8_is_quarantined(con, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name, data, line, reason",
+    "name, data, line, reason, code",
     [
-        ("schools/s.parquet", b"PAR1 this is not parquet", None, "file could not be read: "),
-        ("schools/s.csv", b"", 1, "no header line"),
+        ("schools/s.parquet", b"PAR1 this is not parquet", None, "file could not be read: ", "unreadable_file"),
+        ("schools/s.csv", b"", 1, "no header line", "no_header"),
         (
             "schools/s.csv",
             "school_id,na\u00efme,sector\nb1,A,PO\n".encode("latin-1"),
             1,
             "header line is not valid UTF-8",
+            "bad_header",
         ),
-        ("schools/s.jsonl", b"\xff\xfe{\x00", None, "file could not be read: "),
+        ("schools/s.jsonl", b"\xff\xfe{\x00", None, "not UTF-8 text: the file is UTF-16", "not_text"),
     ],
 )
-def test_unusable_files_are_rejected_without_an_exception(con, tmp_path, name, data, line, reason):
+def test_unusable_files_are_rejected_without_an_exception(con, tmp_path, name, data, line, reason, code):
     write_bytes(tmp_path / "landing" / name, data)
     write_text(tmp_path / "landing/schools/good.csv", "school_id,name,sector\nb9,Z,PO\n")
 
@@ -262,6 +263,7 @@ def test_unusable_files_are_rejected_without_an_exception(con, tmp_path, name, d
     [entry] = quarantine(con)
     assert entry[1:4] == (name, line, None)
     assert entry[5].startswith(reason)
+    assert rows(con, "SELECT reason_code FROM quarantine") == [(code,)]
     assert rows(con, "SELECT path, status FROM landing_files ORDER BY path") == sorted(
         [(name, "rejected"), ("schools/good.csv", "loaded")]
     )

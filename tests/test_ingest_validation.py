@@ -100,3 +100,55 @@ def test_list_pattern_allows_known_items_spaces_and_empty_items_only():
     assert not pattern.match("care;medical")
     assert not pattern.match("careprogress")
     assert not pattern.match("care,progress")
+
+
+@pytest.mark.parametrize("kind", sorted(PATTERNS))
+def test_validating_the_shape_of_a_value_gives_the_verdict_of_the_value(kind):
+    # GX sees each date or timestamp with its digits as 0 (frame_expression): that may not change a verdict.
+    con = duckdb.connect()
+    pattern = re.compile(f"^(?:{PATTERNS[kind]})$")
+    for sample in [*SAMPLES, "\u0662\u0660\u0662\u0666-03-29", "9999-99-99T99:99"]:
+        shape = con.execute("SELECT translate(?, '123456789', '000000000')", [sample]).fetchone()[0]
+        assert bool(pattern.match(shape)) == bool(pattern.match(sample)), sample
+
+
+def test_the_validated_frame_has_one_row_per_distinct_shape():
+    from pipelines.ingest.validation import frame_sql
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TEMP TABLE _stage AS SELECT range + 2 AS _line, 'b' || range AS school_id, 'N' AS name, "
+        "CASE WHEN range % 2 = 0 THEN 'PO' ELSE 'vo' END AS sector, NULL::VARCHAR AS board_id FROM range(1000)"
+    )
+    frame = con.execute(frame_sql(FEEDS["schools"])).df()
+    assert sorted(frame["sector__lower"]) == ["po", "vo"] and frame["_rows"].sum() == 1000
+
+
+def test_values_judged_before_keep_their_verdict_without_running_gx_again():
+    from pipelines.ingest.validation import Validator
+
+    validator = Validator()
+    runs = []
+    judge = validator._failed
+    validator._failed = lambda frame, feed: runs.append(len(frame)) or judge(frame, feed)
+    con = duckdb.connect()
+
+    def failures(sectors: list) -> list[tuple]:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _stage AS SELECT i + 2 AS _line, 's' || i AS school_id, "
+            "'N' AS name, $sectors[i + 1] AS sector, NULL::VARCHAR AS board_id "
+            "FROM range(len($sectors)) t(i)",
+            {"sectors": sectors},
+        )
+        validator.validate(con, FEEDS["schools"])
+        return con.execute('SELECT line, "column", reason_code FROM _gx_failures ORDER BY ALL').fetchall()
+
+    first = failures(["PO", "xx", None])
+    assert first == [(3, "sector", "unknown_code"), (4, "sector", "required_value_missing")]
+    # The same values in another case: nothing new to judge, the same verdicts.
+    assert failures([None, "Po", "XX"]) == [(2, "sector", "required_value_missing"), (4, "sector", "unknown_code")]
+    assert len(runs) == 1
+    # A value not judged before: GX runs again, and judges it.
+    assert failures(["vo", "po"]) == [] and len(runs) == 2
+    assert failures(["yy", "xx", "so"]) == [(2, "sector", "unknown_code"), (3, "sector", "unknown_code")]
+    assert len(runs) == 3

@@ -4,8 +4,11 @@ files.py       which files are new (content hash) and in what order they were de
 readers.py     CSV / JSONL / Parquet -> a staging table of text with line numbers
 validation.py  Great Expectations suites generated from the contract
 parse.py       text -> typed values in DuckDB, and every failing cell
-load.py        last delivery wins; quarantine, replacements and the file's row in one transaction
+load.py        last delivery wins; quarantine, validation results, replacements and the file's row in one
+               transaction
 landing.py     the whole folder, file by file
+reasons.py     the closed list of reason codes of quarantine entries (file-level ones block the audit)
+checks.py      the two checks per feed that the Dagster asset runs (rejected files, quarantined rows)
 """
 
 from pipelines.ingest.files import LandingError, pending_files

@@ -28,6 +28,15 @@ class LandingFile:
     mtime_ns: int
 
     @property
+    def name_is_utf8(self) -> bool:
+        """False for a name with bytes that are not UTF-8 (Python keeps them as surrogates)."""
+        try:
+            str(self.path).encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+
+    @property
     def format(self) -> str | None:
         """'csv', 'jsonl' or 'parquet'; None for a file type the contract does not know."""
         suffix = self.path.suffix.lower()
@@ -58,17 +67,27 @@ def landing_files(landing: Path) -> list[LandingFile]:
         if not folder.is_dir():
             continue  # a missing feed is allowed: its rules are reported as not evaluated
         for path in folder.iterdir():
-            if path.is_file():
-                found.append(
-                    LandingFile(
-                        feed=feed,
-                        path=path,
-                        relative=f"{feed}/{path.name}",
-                        sha256=sha256_of(path),
-                        mtime_ns=path.stat().st_mtime_ns,
-                    )
-                )
+            if not path.is_file():
+                continue
+            relative = _shown(f"{feed}/{path.name}")
+            try:
+                mtime_ns = path.stat().st_mtime_ns
+            except FileNotFoundError:
+                continue  # removed since the folder was listed
+            try:
+                digest = sha256_of(path)
+            except OSError:
+                # Unreadable (permissions): a batch of its own, which reading then rejects with the cause.
+                digest = hashlib.sha256(f"unreadable {relative} {mtime_ns}".encode()).hexdigest()
+            found.append(
+                LandingFile(feed=feed, path=path, relative=relative, sha256=digest, mtime_ns=mtime_ns)
+            )
     return sorted(found, key=lambda f: (f.mtime_ns, f.relative))
+
+
+def _shown(name: str) -> str:
+    """A name as text the warehouse can store: bytes that are not UTF-8 become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def split_new(con, files: list[LandingFile]) -> tuple[list[LandingFile], list[LandingFile]]:

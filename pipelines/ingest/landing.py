@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from pipelines.contract import FEEDS, FILE_SUFFIXES
+from pipelines.ingest import reasons
 from pipelines.ingest.files import LandingFile, landing_files, split_new
 from pipelines.ingest.load import FileCounts, load_batch, record_rejected
 from pipelines.ingest.oneroster import FEED as ONEROSTER
@@ -15,7 +16,7 @@ from pipelines.ingest.oneroster import ingest_bundles
 from pipelines.ingest.parse import parse_batch
 from pipelines.ingest.readers import FileRejected, stage
 from pipelines.ingest.sql import literal
-from pipelines.ingest.validation import Validator, frame_sql, shared_validator
+from pipelines.ingest.validation import Validator, shared_validator
 from pipelines.settings import Settings
 
 # Called with one line per file ingested, e.g. a logger's info method.
@@ -35,6 +36,8 @@ _TEMP_TABLES = (
     "_read_rejects",
     "_csv_raw",
     "_csv_rejects",
+    "_json_rejects",
+    "_json_reject_scans",
     "_csv_reject_scans",
     "_csv_rejected",
     "_csv_lines",
@@ -60,6 +63,11 @@ class IngestResult:
     by_feed: dict[str, dict[str, int]] = field(
         default_factory=lambda: {f: dict.fromkeys(COUNTERS, 0) for f in (*FEEDS, ONEROSTER)}
     )
+    # The files of the feed folders as they are now (what the ingest checks describe).
+    present: list[LandingFile] = field(default_factory=list)
+
+    def counters(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in COUNTERS}
 
     def add(self, feed: str, **counts: int) -> None:
         for name, value in counts.items():
@@ -75,10 +83,11 @@ def ingest_landing(con, landing: Path, settings: Settings, progress: Progress | 
 
     Raises LandingError when the folder is missing; a bad file or row never raises: it is quarantined.
     """
-    new, skipped = split_new(con, landing_files(Path(landing)))
+    present = landing_files(Path(landing))
+    new, skipped = split_new(con, present)
     # Timestamps without an offset are local time in the configured zone.
     con.execute(f"SET TimeZone = {literal(settings.timezone)}")
-    result = IngestResult()
+    result = IngestResult(present=present)
     for file in skipped:
         result.add(file.feed, files_skipped=1)
     first_seq = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM landing_files").fetchone()[0]
@@ -105,19 +114,19 @@ def _ingest_file(con, file: LandingFile, seq: int, validator: Validator) -> tupl
     feed = FEEDS[file.feed]
     if file.format is None:
         reason = f"unsupported file type (expected {', '.join(FILE_SUFFIXES)})"
-        return "rejected", record_rejected(con, file, seq, [(None, None, None, reason)])
+        return "rejected", record_rejected(
+            con, file, seq, [(None, None, None, reason, reasons.UNSUPPORTED_FILE_TYPE)]
+        )
+    if not file.name_is_utf8:
+        reason = "the file name is not valid UTF-8: rename the file"
+        return "rejected", record_rejected(
+            con, file, seq, [(None, None, None, reason, reasons.UNREADABLE_FILE)]
+        )
     try:
         stage(con, file.path, file.format, feed)
     except FileRejected as rejected:
         return "rejected", record_rejected(con, file, seq, rejected.entries)
-    failures = validator.failures(con.execute(frame_sql(feed)).df(), feed)
-    con.register("_gx_failures_frame", failures)
-    try:
-        con.execute(
-            'CREATE OR REPLACE TEMP TABLE _gx_failures AS SELECT line, "column", reason FROM _gx_failures_frame'
-        )
-    finally:
-        con.unregister("_gx_failures_frame")
+    validator.validate(con, feed)
     parse_batch(con, feed)
     return "loaded", load_batch(con, feed, file, seq)
 

@@ -2,8 +2,8 @@
 
 Last delivery wins per `feed.key` (NULL key parts compare as equal): within the file the last line
 with a key wins; a loaded row with the same key is replaced. Every row that loses is recorded in
-`replacements`. The quarantine entries and the file's `landing_files` row are written in the same
-transaction, so a crash never leaves half a file.
+`replacements`. The quarantine entries, the validation results and the file's `landing_files` row are
+written in the same transaction, so a crash never leaves half a file.
 """
 
 from __future__ import annotations
@@ -14,6 +14,16 @@ from pipelines.contract import Feed
 from pipelines.ingest.files import LandingFile
 from pipelines.ingest.readers import Entry
 from pipelines.ingest.sql import ident, literal
+
+# A quarantined value longer than this is cut (a 10 MB field helps nobody in a report).
+VALUE_LIMIT = 1000
+EXAMPLES = 5  # failures kept as examples per validation result
+
+QUARANTINE_COLUMNS = 'feed, file, line, "column", value, reason, file_hash, reason_code'
+
+
+def _cut(expr: str) -> str:
+    return f"CASE WHEN length({expr}) > {VALUE_LIMIT} THEN left({expr}, {VALUE_LIMIT}) || '…' ELSE {expr} END"
 
 
 @dataclass
@@ -59,11 +69,21 @@ def record_rejected(con, file: LandingFile, seq: int, entries: list[Entry]) -> F
     con.begin()
     try:
         con.executemany(
-            "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO quarantine ({QUARANTINE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                [file.feed, file.relative, line, column, value, reason, file.sha256]
-                for line, column, value, reason in entries
+                [file.feed, file.relative, line, column, value, reason, file.sha256, code]
+                for line, column, value, reason, code in entries
             ],
+        )
+        # One blocking result per reason and column; the expectation is named by its reason code.
+        con.execute(
+            f"""INSERT INTO validation_results
+                SELECT file_hash, feed, file, reason_code, "column", reason_code, count(*),
+                       to_json(list_slice(list({{'line': line, 'value': {_cut("value")}}} ORDER BY line), 1, {EXAMPLES})),
+                       true, current_timestamp
+                FROM quarantine WHERE file_hash = ?
+                GROUP BY ALL""",
+            [file.sha256],
         )
         _landing_row(con, file, seq, "rejected", counts)
         con.commit()
@@ -84,10 +104,15 @@ def load_batch(con, feed: Feed, file: LandingFile, seq: int) -> FileCounts:
         ),
     )
     partition = ", ".join(ident(k) for k in feed.key)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _ranked AS SELECT *,
-            row_number() OVER (PARTITION BY {partition} ORDER BY _line DESC) AS _rank FROM _good"""
-    )
+    # Ranking every row is only needed when a key occurs twice in the file (rare, and cheap to test).
+    duplicates = _scalar(con, f"SELECT EXISTS (SELECT 1 FROM _good GROUP BY {partition} HAVING count(*) > 1)")
+    winners = "_good"
+    if duplicates:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _ranked AS SELECT *,
+                row_number() OVER (PARTITION BY {partition} ORDER BY _line DESC) AS _rank FROM _good"""
+        )
+        winners = "(SELECT * FROM _ranked WHERE _rank = 1)"
     names = ", ".join(ident(c) for c in feed.column_names)
     table = ident(feed.name)
     this = f"{literal(feed.name)}, {literal(file.relative)}"
@@ -95,36 +120,48 @@ def load_batch(con, feed: Feed, file: LandingFile, seq: int) -> FileCounts:
     con.begin()
     try:
         con.execute(
-            f"""INSERT INTO quarantine
-                SELECT {this}, line, "column", value, reason, {file_hash} FROM _read_rejects
+            f"""INSERT INTO quarantine ({QUARANTINE_COLUMNS})
+                SELECT {this}, line, "column", {_cut("value")}, reason, {file_hash}, reason_code FROM _read_rejects
                 UNION ALL
-                SELECT {this}, line, "column", value, reason, {file_hash} FROM _cell_failures"""
+                SELECT {this}, line, "column", {_cut("value")}, reason, {file_hash}, reason_code FROM _cell_failures"""
+        )
+        con.execute(
+            f"""INSERT INTO validation_results
+                SELECT {file_hash}, {this}, expectation, "column", reason_code, count(DISTINCT line),
+                       to_json(list_slice(list({{'line': line, 'value': {_cut("value")}}} ORDER BY line), 1, {EXAMPLES})),
+                       false, current_timestamp
+                FROM (SELECT expectation, "column", reason_code, line, value FROM _cell_failures
+                      UNION ALL
+                      SELECT reason_code, "column", reason_code, line, value FROM _read_rejects)
+                GROUP BY expectation, "column", reason_code"""
         )
         # Earlier lines of this file that a later line with the same key replaces.
-        within = _scalar(
-            con,
-            f"""INSERT INTO replacements
-                SELECT {literal(feed.name)}, {_row_key(feed, "w")}, {file_hash}, l._line, {file_hash}, w._line,
-                       current_timestamp
-                FROM _ranked l JOIN _ranked w ON {_same_key(feed, "l", "w")} AND w._rank = 1
-                WHERE l._rank > 1""",
-        )
+        within = 0
+        if duplicates:
+            within = _scalar(
+                con,
+                f"""INSERT INTO replacements
+                    SELECT {literal(feed.name)}, {_row_key(feed, "w")}, {file_hash}, l._line, {file_hash}, w._line,
+                           current_timestamp
+                    FROM _ranked l JOIN _ranked w ON {_same_key(feed, "l", "w")} AND w._rank = 1
+                    WHERE l._rank > 1""",
+            )
         # Rows of earlier deliveries that this file replaces.
         earlier = _scalar(
             con,
             f"""INSERT INTO replacements
                 SELECT {literal(feed.name)}, {_row_key(feed, "w")}, t._file_hash, t._line, {file_hash}, w._line,
                        current_timestamp
-                FROM {table} t JOIN _ranked w ON {_same_key(feed, "t", "w")} AND w._rank = 1""",
+                FROM {table} t JOIN {winners} w ON {_same_key(feed, "t", "w")}""",
         )
         if earlier:
             con.execute(
-                f"""DELETE FROM {table} t USING (SELECT * FROM _ranked WHERE _rank = 1) w
+                f"""DELETE FROM {table} t USING {winners} w
                     WHERE {_same_key(feed, "t", "w")}"""
             )
         con.execute(
             f"""INSERT INTO {table} ({names}, _file_hash, _line)
-                SELECT {names}, {file_hash}, _line FROM _ranked WHERE _rank = 1"""
+                SELECT {names}, {file_hash}, _line FROM {winners}"""
         )
         counts.rows_replaced = within + earlier
         _landing_row(con, file, seq, "loaded", counts)

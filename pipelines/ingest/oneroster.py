@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.ingest import reasons
 from pipelines.ingest.files import sha256_of
-from pipelines.ingest.load import FileCounts
+from pipelines.ingest.load import QUARANTINE_COLUMNS, FileCounts
 from pipelines.ingest.oneroster_derive import derive
 from pipelines.ingest.oneroster_read import NOTES_DDL, read_bundle
 
@@ -133,8 +134,8 @@ def _record(
                 [bundle],
             ).fetchone()[0]
         con.execute(
-            """INSERT INTO quarantine
-                SELECT ?, ? || file, line, "column", value, reason, ? FROM _or_notes
+            f"""INSERT INTO quarantine ({QUARANTINE_COLUMNS})
+                SELECT ?, ? || file, line, "column", value, reason, ?, '{reasons.ONEROSTER_NOTE}' FROM _or_notes
                 ORDER BY file, line NULLS FIRST, "column" """,
             [FEED, prefix, digest],
         )

@@ -219,7 +219,7 @@ def _stage_file(con, spec: RosterFile, path: Path, notes: list[Note]) -> int | N
     except FileRejected as rejected:
         notes += [
             (file, line, column, value, f"{reason}: {not_used}")
-            for line, column, value, reason in rejected.entries
+            for line, column, value, reason, _code in rejected.entries
         ]
         return None
     width = len(header)
@@ -274,7 +274,7 @@ def _stage_file(con, spec: RosterFile, path: Path, notes: list[Note]) -> int | N
     except FileRejected as rejected:
         notes += [
             (file, line, column, value, f"{reason}: {not_used}")
-            for line, column, value, reason in rejected.entries
+            for line, column, value, reason, _code in rejected.entries
         ]
         return None
     selected = ", ".join(

@@ -1,8 +1,8 @@
 """Validating a staged batch with Great Expectations, the suite generated from the contract.
 
 The checks are described here as plain data (`checks_for`), so there is one description of the
-input (pipelines.contract) and GX only executes it. GX validates a pandas frame of the staged text;
-each failing cell comes back with its line (unexpected_index_list) and becomes a quarantine entry.
+input (pipelines.contract) and GX only executes it. GX validates a pandas frame of the distinct staged
+values (frame_sql); the lines carrying a value it finds unexpected become quarantine entries.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pipelines.contract import (
     TRUE_WORDS,
     Feed,
 )
+from pipelines.ingest import reasons
 from pipelines.ingest.sql import ident
 
 # The same patterns run in Python (GX) and in DuckDB (RE2): keep them to the common subset.
@@ -40,6 +41,18 @@ REASONS = {
     DATE_OR_TIMESTAMP: "not a date (YYYY-MM-DD) or an ISO 8601 timestamp",
     BOOL: "not a boolean; expected true/false, 1/0, yes/no or ja/nee",
 }
+REASON_CODES = {
+    DATE: reasons.DATE_FORMAT,
+    TIMESTAMP: reasons.TIMESTAMP_FORMAT,
+    DATE_OR_TIMESTAMP: reasons.TIMESTAMP_FORMAT,
+    BOOL: reasons.NOT_BOOLEAN,
+}
+# The Great Expectations expectation that runs each kind of check (its name in results and reports).
+EXPECTATIONS = {
+    "not_null": "expect_column_values_to_not_be_null",
+    "in_set": "expect_column_values_to_be_in_set",
+    "regex": "expect_column_values_to_match_regex",
+}
 PATTERNS = {
     DATE: DATE_PATTERN,
     TIMESTAMP: TIMESTAMP_PATTERN,
@@ -47,7 +60,9 @@ PATTERNS = {
 }
 
 LINE = "_line"
-FAILURE_COLUMNS = ("line", "column", "reason")
+# Verdicts kept per check (values are shapes and codes: a handful, unless a file is full of garbage).
+VERDICTS_KEPT = 10_000
+FAILURE_COLUMNS = ("line", "column", "reason", "reason_code", "expectation")
 
 
 @dataclass(frozen=True)
@@ -56,8 +71,13 @@ class Check:
     column: str  # the contract column a failure is reported on
     frame_column: str  # the column of the frame the check reads (a lower-cased copy for codes)
     reason: str
+    code: str  # the reason code of its quarantine entries (pipelines.ingest.reasons)
     values: tuple[str, ...] = ()
     pattern: str = ""
+
+    @property
+    def expectation(self) -> str:
+        return EXPECTATIONS[self.kind]
 
 
 LOWER_SUFFIX = "__lower"
@@ -84,32 +104,75 @@ def checks_for(feed: Feed) -> list[Check]:
         if column.required:
             # lower(NULL) is NULL: a column read lower-cased is checked for presence on that copy too
             frame_column = lowered(name) if needs_lowered(column.kind, column.codes) else name
-            checks.append(Check("not_null", name, frame_column, REQUIRED))
+            checks.append(Check("not_null", name, frame_column, REQUIRED, reasons.REQUIRED_VALUE_MISSING))
         if column.kind == CODE:
             reason = "unknown code; expected one of: " + ", ".join(column.codes)
-            checks.append(
-                Check("in_set", name, lowered(name), reason, tuple(c.lower() for c in column.codes))
-            )
+            codes = tuple(c.lower() for c in column.codes)
+            checks.append(Check("in_set", name, lowered(name), reason, reasons.UNKNOWN_CODE, codes))
         elif column.kind == BOOL:
-            checks.append(Check("in_set", name, lowered(name), REASONS[BOOL], TRUE_WORDS + FALSE_WORDS))
+            checks.append(
+                Check(
+                    "in_set",
+                    name,
+                    lowered(name),
+                    REASONS[BOOL],
+                    reasons.NOT_BOOLEAN,
+                    TRUE_WORDS + FALSE_WORDS,
+                )
+            )
         elif column.kind in PATTERNS:
-            checks.append(Check("regex", name, name, REASONS[column.kind], pattern=PATTERNS[column.kind]))
+            checks.append(
+                Check(
+                    "regex",
+                    name,
+                    name,
+                    REASONS[column.kind],
+                    REASON_CODES[column.kind],
+                    pattern=PATTERNS[column.kind],
+                )
+            )
         elif column.kind == LIST and column.codes:
             reason = "unknown item in list; expected items from: " + ", ".join(column.codes)
-            checks.append(Check("regex", name, lowered(name), reason, pattern=list_pattern(column.codes)))
+            checks.append(
+                Check(
+                    "regex",
+                    name,
+                    lowered(name),
+                    reason,
+                    reasons.UNKNOWN_LIST_ITEM,
+                    pattern=list_pattern(column.codes),
+                )
+            )
     return checks
 
 
+def frame_expression(feed: Feed, frame_column: str) -> str:
+    """SQL over `_stage` for one column of the frame GX validates: a value that gets the same verdict
+    from every check reading that column, so that equal values can be validated once.
+
+    - a column only checked for presence: '' or NULL;
+    - a date or timestamp: every digit as 0 (the patterns only know digits as [0-9]), so a million
+      timestamps become a handful of shapes;
+    - otherwise the value, lower-cased where case is ignored."""
+    name = frame_column.removesuffix(LOWER_SUFFIX)
+    value = f"lower({ident(name)})" if frame_column != name else ident(name)
+    reading = [check for check in checks_for(feed) if check.frame_column == frame_column]
+    if all(check.kind == "not_null" for check in reading):
+        return f"CASE WHEN {value} IS NULL THEN NULL ELSE '' END"
+    if any(check.pattern in PATTERNS.values() for check in reading):
+        return f"translate({value}, '123456789', '000000000')"
+    return value
+
+
+def frame_columns(feed: Feed) -> list[str]:
+    return list(dict.fromkeys(check.frame_column for check in checks_for(feed)))
+
+
 def frame_sql(feed: Feed, table: str = "_stage") -> str:
-    """The frame GX validates: the line and the columns the checks read (lower-cased where case is
-    ignored); nothing else, as the frame's size is most of the cost."""
-    selected = [LINE]
-    for frame_column in dict.fromkeys(check.frame_column for check in checks_for(feed)):
-        name = frame_column.removesuffix(LOWER_SUFFIX)
-        selected.append(
-            f"lower({ident(name)}) AS {ident(frame_column)}" if frame_column != name else ident(name)
-        )
-    return f"SELECT {', '.join(selected)} FROM {table}"
+    """The frame GX validates: each distinct combination of checked values (see frame_expression) once,
+    with how many rows carry it. Its size, not the batch's, is what GX costs."""
+    selected = [f"{frame_expression(feed, c)} AS {ident(c)}" for c in frame_columns(feed)]
+    return f"SELECT {', '.join(selected)}, count(*) AS _rows FROM {table} GROUP BY ALL"
 
 
 class Validator:
@@ -118,34 +181,75 @@ class Validator:
     def __init__(self):
         self._batch_definition = None
         self._suites: dict[str, object] = {}
+        # GX's verdict on each value it has judged, per check: True when unexpected. Every check is a
+        # column map expectation (one value's verdict does not depend on the others), so a frame
+        # whose values were all judged before needs no GX run; GX's fixed cost per run (about 0.1 s)
+        # is most of what it costs, and files of one feed mostly repeat the same shapes.
+        self._verdicts: dict[Check, dict[str | None, bool]] = {}
 
-    def failures(self, frame: pd.DataFrame, feed: Feed) -> pd.DataFrame:
-        """(line, column, reason) of every cell that fails a check."""
-        if frame.empty:
-            return _failure_frame([])
-        batch = self._batches().get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(
-            self._suite(feed),
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [LINE]},
+    def validate(self, con, feed: Feed) -> None:
+        """Validate the staged batch (`_stage`) with the feed's suite; every failing cell goes to
+        `_gx_failures(line, "column", reason, reason_code, expectation)`.
+
+        GX judges the distinct values of the batch (frame_sql); DuckDB then finds the lines that carry
+        a value GX found unexpected."""
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _gx_failures
+               (line BIGINT, "column" VARCHAR, reason VARCHAR, reason_code VARCHAR, expectation VARCHAR)"""
         )
-        found = []
+        frame = con.execute(frame_sql(feed)).df()
+        if frame.empty:
+            return
+        for check, unexpected in self._unexpected(frame, feed):
+            expression = frame_expression(feed, check.frame_column)
+            where = (
+                f"{expression} IS NULL"
+                if check.kind == "not_null"
+                else f"list_contains($values, {expression})"
+            )
+            con.execute(
+                f"""INSERT INTO _gx_failures
+                    SELECT _line, $column, $reason, $code, $expectation FROM _stage WHERE {where}""",
+                {
+                    "column": check.column,
+                    "reason": check.reason,
+                    "code": check.code,
+                    "expectation": check.expectation,
+                }
+                | ({} if check.kind == "not_null" else {"values": [v for v in unexpected if v is not None]}),
+            )
+
+    def _unexpected(self, frame: pd.DataFrame, feed: Feed) -> list[tuple[Check, list]]:
+        """(check, the unexpected values) of each check that some value of the frame fails: GX runs
+        only when the frame holds a value it has not judged yet for some check."""
+        checks = checks_for(feed)
+        values = {check: _distinct(frame[check.frame_column]) for check in checks}
+        if any(v not in self._verdicts.get(check, {}) for check in checks for v in values[check]):
+            failed = dict(self._failed(frame, feed))
+            for check in checks:
+                unexpected = set(_distinct(failed.get(check, [])))
+                known = self._verdicts.setdefault(check, {})
+                if len(known) > VERDICTS_KEPT:  # a long-lived process: forget, rather than grow
+                    known.clear()
+                known.update((v, v in unexpected) for v in values[check])
+        found = [(check, [v for v in values[check] if self._verdicts[check][v]]) for check in checks]
+        return [(check, unexpected) for check, unexpected in found if unexpected]
+
+    def _failed(self, frame: pd.DataFrame, feed: Feed) -> list[tuple[Check, list]]:
+        """(check, the unexpected values) of each expectation the frame fails."""
+        batch = self._batches().get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(self._suite(feed), result_format={"result_format": "COMPLETE"})
+        checks = {(c.kind, c.frame_column): c for c in checks_for(feed)}
+        failed = []
         for outcome in result.results:
             if _raised(outcome.exception_info):
                 raise RuntimeError(f"Great Expectations failed on {feed.name}: {outcome.exception_info}")
             if outcome.success:
                 continue
             meta = outcome.expectation_config.meta
-            unexpected = pd.DataFrame(outcome.result.get("unexpected_index_list") or [], columns=[LINE])
-            found.append(
-                pd.DataFrame(
-                    {
-                        "line": unexpected[LINE].astype("int64"),
-                        "column": meta["column"],
-                        "reason": meta["reason"],
-                    }
-                )
-            )
-        return _failure_frame(found)
+            check = checks[(meta["kind"], outcome.expectation_config.kwargs["column"])]
+            failed.append((check, list(outcome.result.get("unexpected_list") or [])))
+        return failed
 
     def _batches(self):
         if self._batch_definition is None:
@@ -169,6 +273,11 @@ class Validator:
         return self._suites[feed.name]
 
 
+def _distinct(values) -> list[str | None]:
+    """The distinct values of a frame column or an unexpected list, a missing value as None."""
+    return list(dict.fromkeys(None if pd.isna(v) else v for v in values))
+
+
 @cache
 def shared_validator() -> Validator:
     """One validator per process: GX's setup (and its temporary docs folder) happens once."""
@@ -176,7 +285,7 @@ def shared_validator() -> Validator:
 
 
 def _expectation(gx, check: Check):
-    meta = {"column": check.column, "reason": check.reason}
+    meta = {"column": check.column, "reason": check.reason, "kind": check.kind}
     if check.kind == "not_null":
         return gx.expectations.ExpectColumnValuesToNotBeNull(column=check.frame_column, meta=meta)
     if check.kind == "in_set":
@@ -194,15 +303,3 @@ def _raised(info) -> bool:
     if "raised_exception" in info:
         return bool(info["raised_exception"])
     return any(isinstance(v, dict) and v.get("raised_exception") for v in info.values())
-
-
-def _failure_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    if not parts:
-        return pd.DataFrame(
-            {
-                "line": pd.Series([], dtype="int64"),
-                "column": pd.Series([], dtype="str"),
-                "reason": pd.Series([], dtype="str"),
-            }
-        )
-    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,74 @@
+"""Why an input was not used: the closed list of reason codes every quarantine entry carries.
+
+Each entry keeps its human sentence (`reason`, as quarantine.csv shows it, with the details of the case)
+next to one of these codes, which the reports group by and translate (i18n keys `quarantine.<code>`).
+A code in FILE_LEVEL means the file as a whole was rejected (nothing of it loaded): that blocks the
+run until the file is fixed or removed. Every other code is about one row, which is quarantined while
+the rest of its file loads.
+"""
+
+from __future__ import annotations
+
+# The file as a whole cannot be used.
+UNSUPPORTED_FILE_TYPE = "unsupported_file_type"  # not .csv, .jsonl or .parquet
+UNREADABLE_FILE = "unreadable_file"  # cannot be opened or parsed at all (e.g. a broken Parquet file)
+NOT_TEXT = "not_text"  # binary data, or text in another encoding than UTF-8 (UTF-16)
+NO_HEADER = "no_header"  # an empty file, or no header line
+BAD_HEADER = "bad_header"  # the header line cannot be read (not UTF-8, broken quoting)
+REQUIRED_COLUMN_MISSING = "required_column_missing"
+DUPLICATE_COLUMN = "duplicate_column"
+NO_ROWS = "no_rows"  # a header (or nothing) but not a single record
+
+# One record cannot be read as a row.
+WRONG_COLUMN_COUNT = "wrong_column_count"
+NOT_UTF8 = "not_utf8"
+UNCLOSED_QUOTE = "unclosed_quote"
+LINE_TOO_LONG = "line_too_long"
+UNREADABLE_RECORD = "unreadable_record"
+NOT_JSON = "not_json"
+NOT_JSON_OBJECT = "not_json_object"
+
+# One value breaks the contract.
+REQUIRED_VALUE_MISSING = "required_value_missing"
+UNKNOWN_CODE = "unknown_code"
+NOT_BOOLEAN = "not_boolean"
+DATE_FORMAT = "date_format"  # not YYYY-MM-DD, e.g. 31-12-2026
+INVALID_DATE = "invalid_date"  # the right form but no such day, e.g. 2026-02-30
+TIMESTAMP_FORMAT = "timestamp_format"
+INVALID_TIMESTAMP = "invalid_timestamp"
+UNKNOWN_LIST_ITEM = "unknown_list_item"
+REQUIRED_WHEN = "required_when"  # required together with another value (reason for a grant)
+
+# What a OneRoster bundle got wrong (the sentence says what and what was done with it).
+ONEROSTER_NOTE = "oneroster_note"
+
+FILE_LEVEL = (
+    UNSUPPORTED_FILE_TYPE,
+    UNREADABLE_FILE,
+    NOT_TEXT,
+    NO_HEADER,
+    BAD_HEADER,
+    REQUIRED_COLUMN_MISSING,
+    DUPLICATE_COLUMN,
+    NO_ROWS,
+)
+ROW_LEVEL = (
+    WRONG_COLUMN_COUNT,
+    NOT_UTF8,
+    UNCLOSED_QUOTE,
+    LINE_TOO_LONG,
+    UNREADABLE_RECORD,
+    NOT_JSON,
+    NOT_JSON_OBJECT,
+    REQUIRED_VALUE_MISSING,
+    UNKNOWN_CODE,
+    NOT_BOOLEAN,
+    DATE_FORMAT,
+    INVALID_DATE,
+    TIMESTAMP_FORMAT,
+    INVALID_TIMESTAMP,
+    UNKNOWN_LIST_ITEM,
+    REQUIRED_WHEN,
+    ONEROSTER_NOTE,
+)
+REASON_CODES = FILE_LEVEL + ROW_LEVEL
