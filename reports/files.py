@@ -15,13 +15,6 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
-def private_dir(path: Path) -> Path:
-    """Create `path` (and missing parents) owner-only; tighten it when it already exists."""
-    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    os.chmod(path, DIR_MODE)
-    return path
-
-
 def write_atomic(target: Path, fill: Callable[[Path], None]) -> Path:
     """Let `fill` write a temporary file next to `target`, then move it into place.
 
