@@ -27,6 +27,8 @@ Derived relations
                              dates [valid_from, valid_to] on which they let a guardian see the file
 
 Populations (one row per subject checked)
+    access_slice(since, until) the instants whose events the access populations hold: by default all
+                               near the week; the runner may judge a large week in slices
     access_week                access_log rows whose local date is in the week, resolved; access_key
                                is a number unique per event, for joins inside the check phase
     staff_access_week          ... whose actor is staff
@@ -68,8 +70,9 @@ class SettingsError(ValueError):
     """A parameter the rules cannot work with (a user's configuration mistake)."""
 
 
-def prepare(con, week: str, settings: Settings) -> None:
-    """Create the week's context on `con`. Safe to call again (everything is replaced)."""
+def prepare(con, week: str, settings: Settings, accesses: bool = True) -> None:
+    """Create the week's context on `con`. Safe to call again (everything is replaced). Without
+    `accesses`, the access populations are left to prepare_accesses (the runner builds them per slice)."""
     week = week.strip()
     monday, sunday = parse_week(week)
     _check_settings(settings)
@@ -120,9 +123,29 @@ def prepare(con, week: str, settings: Settings) -> None:
             latest=LATEST,
         )
     )
+    if accesses:
+        prepare_accesses(con)
     con.execute(_POPULATIONS.format(special=special, earliest=EARLIEST, latest=LATEST))
     if STANDING_POPULATIONS.exists():
         con.execute(STANDING_POPULATIONS.read_text(encoding="utf-8"))
+
+
+def prepare_accesses(con, since=None, until=None) -> None:
+    """(Re)build the access populations for the events that occurred in [since, until), instants; by
+    default every event near the week. The runner judges a large week's events in slices this way:
+    every access rule judges each event on its own, so a slice is judged exactly as the whole week."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE access_slice AS
+        SELECT coalesce(CAST($since AS TIMESTAMPTZ), w.start_at - INTERVAL 1 DAY) AS since,
+               coalesce(CAST($until AS TIMESTAMPTZ), w.end_at + INTERVAL 1 DAY) AS until
+        FROM audit_week w
+        """,
+        {"since": since, "until": until},
+    )
+    con.execute(
+        _ACCESS_POPULATIONS.format(special=_sql_list(SPECIAL_CATEGORIES), earliest=EARLIEST, latest=LATEST)
+    )
 
 
 def _check_settings(settings: Settings) -> None:
@@ -255,15 +278,15 @@ WHERE lower(trim(purpose)) = 'parent_access'
   AND form IN ('written', 'digital_signature');
 """
 
-# The week's populations are materialised once: every rule of a section reads them.
-# The instant range (widened by a day) lets DuckDB skip row groups; the local date decides.
-_POPULATIONS = """
+# The week's access populations, for the events of the current slice (access_slice): every access
+# rule reads them. The instant range lets DuckDB skip row groups; the local date decides.
+_ACCESS_POPULATIONS = """
 CREATE OR REPLACE TEMP TABLE access_week AS
 WITH near_week AS (
     SELECT a.* EXCLUDE (_file_hash, _line), a.rowid AS access_key,
            local_date_near_week(a.occurred_at) AS local_date
-    FROM access_log a, audit_week w
-    WHERE a.occurred_at >= w.start_at - INTERVAL 1 DAY AND a.occurred_at < w.end_at + INTERVAL 1 DAY
+    FROM access_log a, access_slice s
+    WHERE a.occurred_at >= s.since AND a.occurred_at < s.until
 ),
 in_week AS (
     SELECT a.* FROM near_week a, audit_week w WHERE a.local_date BETWEEN w.week_start AND w.week_end
@@ -351,7 +374,10 @@ SELECT a.*,
 FROM guardian_access a
 JOIN link l USING (access_key)
 LEFT JOIN consented c USING (access_key);
+"""
 
+# The other populations are materialised once: every rule of a section reads them.
+_POPULATIONS = """
 CREATE OR REPLACE TEMP TABLE disclosure_week AS
 WITH in_week AS (
     SELECT d.* EXCLUDE (_file_hash, _line), local_date_near_week(d.occurred_at) AS local_date

@@ -1,8 +1,9 @@
 """Explained accesses (design: "explain, then flag"; spec/rules.md, "Explained accesses").
 
 For every access event of a checked week, `access_explanations` holds exactly one row: what allowed
-it, or the access finding it got. Called by the runner after precedence, inside its transaction, on
-the week's context (checks.context) and its `week_findings`.
+it, or the access finding it got. Called by the runner inside its transaction, after the access rules
+of a slice of the week's events have put their candidates in `rule_candidates`, on the week's context
+(checks.context).
 
 explained_by, in the order they are tried:
     finding        the access rule that flagged it (rule_id)
@@ -43,14 +44,14 @@ RELATION_ORDER = ("teacher", "mentor", "care_coordinator", "substitute", "assess
 
 
 def record_explanations(con, week: str, evaluated: set[str]) -> None:
-    """Replace the week's rows of `access_explanations` (one per row of access_week)."""
+    """Add to `access_explanations` one row per row of access_week (the runner has removed the week's
+    earlier rows, and calls this once per slice of the week's events, after the access rules)."""
     judged = {kind: all(rule in evaluated for rule in rules) for kind, rules in JUDGED_BY.items()}
     relation_rank = (
         "CASE i.relation "
         + " ".join(f"WHEN '{relation}' THEN {rank}" for rank, relation in enumerate(RELATION_ORDER))
         + f" ELSE {len(RELATION_ORDER)} END"
     )
-    con.execute("DELETE FROM access_explanations WHERE week = ?", [week])
     con.execute(
         _EXPLAIN.format(relation_rank=relation_rank),
         {
@@ -66,7 +67,8 @@ def record_explanations(con, week: str, evaluated: set[str]) -> None:
 _EXPLAIN = """
 INSERT INTO access_explanations
 WITH flagged AS (
-    SELECT subject_id, rule_id FROM week_findings
+    -- the finding an access gets: the rule that precedence keeps (the lowest order, then rule id)
+    SELECT subject_id, rule_id FROM rule_candidates
     WHERE family = 'access' AND subject_type = 'access_event'
     QUALIFY row_number() OVER (PARTITION BY subject_id ORDER BY rule_order NULLS LAST, rule_id) = 1
 ),

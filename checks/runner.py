@@ -3,10 +3,11 @@
 Each rule's query returns its candidate rows; the runner then applies precedence inside a family
 (per subject, only the rule with the lowest `order` keeps its finding), gives every finding its stable
 id, records for every access event what explained it (checks.explained), and replaces the week's rows
-in `findings`, `coverage` and `access_explanations` in one transaction. The privacy
-officer's `decisions` are keyed by finding id and never touched, so they stick across re-runs.
+in `findings`, `coverage` and `access_explanations` in one transaction. The privacy officer's
+`decisions` are keyed by finding id and never touched, so they stick across re-runs.
 
-Everything per row happens in DuckDB; Python only loops over the rules.
+Everything per row happens in DuckDB; Python only loops over the rules, and over the slices in which
+a large week's access events are judged (SLICE_EVENTS), so that memory holds one slice at a time.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from checks import context, explained
 from checks.registry import SEVERITIES, Rule, load_catalogue, rule_by_id
@@ -49,6 +51,16 @@ def finding_id(rule_id: str, subject_id: str) -> str:
 FINDING_ID_SQL = "substr(sha256(rule_id || '|' || subject_id), 1, 16)"
 
 
+# A week's access events are judged in slices of about this many: at 100M events the populations of
+# a whole week do not fit in memory and DuckDB would spill tens of GB to disk. Every access rule judges
+# each event on its own, so slicing changes nothing in the result.
+SLICE_EVENTS = 4_000_000
+
+
+def _untimed(step: str, work):
+    return work()
+
+
 def run_checks(con, week: str, settings: Settings, rules=None) -> CheckResult:
     """Check `week` ('2026-W47') with `rules` (Rule objects or ids; default: the whole catalogue).
 
@@ -59,78 +71,122 @@ def run_checks(con, week: str, settings: Settings, rules=None) -> CheckResult:
     selected = _select_rules(rules)
     con.begin()
     try:
-        context.prepare(con, week, settings)
-        con.execute(_CANDIDATES_DDL)
-        coverage = []
-        # rule id -> (reason code, feeds it names): stored beside the English reason, so that the
-        # reports can give the reason in their own language.
-        reason_codes: dict[str, tuple[str, list[str]]] = {}
-        has_rows: dict[str, bool] = {}
-        for rule in selected:
-            missing = _missing_feeds(con, rule, has_rows)
-            if missing:
-                coverage.append(_not_evaluated(rule, missing))
-                reason_codes[rule.id] = (
-                    "missing_feeds",
-                    ["|".join(alternatives) for alternatives in missing],
-                )
-                continue
-            _collect_candidates(con, rule)
-            unjudged = _unjudged_feeds(con, rule, has_rows)
-            if unjudged:
-                reason_codes[rule.id] = ("partial", unjudged)
-            coverage.append(
-                {
-                    "rule_id": rule.id,
-                    "status": "evaluated",
-                    "reason": _partial_reason(rule, unjudged),
-                    "subjects_checked": _count(con, rule),
-                    "findings": 0,
-                }
-            )
-        _check_candidates(con)
-        con.execute(_PRECEDENCE)
-        con.execute("DELETE FROM findings WHERE week = ?", [week])
-        con.execute("DELETE FROM coverage WHERE week = ?", [week])
-        con.execute(_INSERT_FINDINGS, [week])
-        evaluated = {row["rule_id"] for row in coverage if row["status"] == "evaluated"}
-        explained.record_explanations(con, week, evaluated)
-
-        per_rule = dict(
-            con.execute("SELECT rule_id, count(*) FROM week_findings GROUP BY rule_id").fetchall()
-        )
-        for row in coverage:
-            if row["status"] == "evaluated":
-                row["findings"] = per_rule.get(row["rule_id"], 0)
-        if coverage:
-            con.executemany(
-                "INSERT INTO coverage (week, rule_id, status, reason, subjects_checked, findings, reason_code,"
-                " reason_feeds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        week,
-                        r["rule_id"],
-                        r["status"],
-                        r["reason"],
-                        r["subjects_checked"],
-                        r["findings"],
-                        *reason_codes.get(r["rule_id"], (None, None)),
-                    )
-                    for r in coverage
-                ],
-            )
-        by_severity = {severity: 0 for severity in SEVERITIES}
-        by_severity.update(
-            con.execute("SELECT severity, count(*) FROM week_findings GROUP BY severity").fetchall()
-        )
+        result = check_week(con, week, settings, selected)
         faults.reached("checks-written")  # the week's findings written, not yet committed
         con.commit()
     except BaseException:
         con.rollback()
         raise
-    return CheckResult(
-        week=week, findings=sum(by_severity.values()), by_severity=by_severity, coverage=coverage
+    return result
+
+
+def check_week(con, week: str, settings: Settings, selected, timed=_untimed) -> CheckResult:
+    """The check phase inside the caller's transaction. `timed(step, work)` runs each step (the
+    benchmark's profile times them); steps of the same name are the same work on another slice."""
+    timed(
+        "prepare: week populations (checks/context.py, populations.sql)",
+        lambda: context.prepare(con, week, settings, accesses=False),
     )
+    con.execute(_CANDIDATES_DDL)
+    # rule id -> (reason code, feeds it names): stored beside the English reason, so that the
+    # reports can give the reason in their own language.
+    reason_codes: dict[str, tuple[str, list[str]]] = {}
+    has_rows: dict[str, bool] = {}
+    coverage: dict[str, dict] = {}
+    runnable = []
+    for rule in selected:
+        missing = _missing_feeds(con, rule, has_rows)
+        if missing:
+            coverage[rule.id] = _not_evaluated(rule, missing)
+            reason_codes[rule.id] = ("missing_feeds", ["|".join(alternatives) for alternatives in missing])
+            continue
+        unjudged = _unjudged_feeds(con, rule, has_rows)
+        if unjudged:
+            reason_codes[rule.id] = ("partial", unjudged)
+        coverage[rule.id] = {
+            "rule_id": rule.id,
+            "status": "evaluated",
+            "reason": _partial_reason(rule, unjudged),
+            "subjects_checked": 0,
+            "findings": 0,
+        }
+        runnable.append(rule)
+    evaluated = {rule.id for rule in runnable}
+
+    def judge(rules):
+        for rule in rules:
+            timed(f"rule {rule.id}", lambda rule=rule: _collect_candidates(con, rule))
+            checked = timed(f"count {rule.population}", lambda rule=rule: _count(con, rule))
+            coverage[rule.id]["subjects_checked"] += checked
+
+    # The access events, slice by slice: their rules, then what explained each event of the slice.
+    con.execute("DELETE FROM access_explanations WHERE week = ?", [week])
+    for since, until in _access_slices(con):
+        timed(
+            "prepare: access populations (checks/context.py)",
+            lambda since=since, until=until: context.prepare_accesses(con, since, until),
+        )
+        judge([rule for rule in runnable if rule.subject_type == "access_event"])
+        timed(
+            "access_explanations (checks/explained.py)",
+            lambda: explained.record_explanations(con, week, evaluated),
+        )
+    judge([rule for rule in runnable if rule.subject_type != "access_event"])
+
+    def findings():
+        _check_candidates(con)
+        con.execute(_PRECEDENCE)
+        con.execute("DELETE FROM findings WHERE week = ?", [week])
+        con.execute("DELETE FROM coverage WHERE week = ?", [week])
+        con.execute(_INSERT_FINDINGS, [week])
+
+    timed("precedence and findings", findings)
+    per_rule = dict(con.execute("SELECT rule_id, count(*) FROM week_findings GROUP BY rule_id").fetchall())
+    rows = [coverage[rule.id] for rule in selected]  # catalogue order
+    for row in rows:
+        if row["status"] == "evaluated":
+            row["findings"] = per_rule.get(row["rule_id"], 0)
+    if rows:
+        con.executemany(
+            "INSERT INTO coverage (week, rule_id, status, reason, subjects_checked, findings, reason_code,"
+            " reason_feeds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    week,
+                    r["rule_id"],
+                    r["status"],
+                    r["reason"],
+                    r["subjects_checked"],
+                    r["findings"],
+                    *reason_codes.get(r["rule_id"], (None, None)),
+                )
+                for r in rows
+            ],
+        )
+    by_severity = {severity: 0 for severity in SEVERITIES}
+    by_severity.update(
+        con.execute("SELECT severity, count(*) FROM week_findings GROUP BY severity").fetchall()
+    )
+    return CheckResult(week=week, findings=sum(by_severity.values()), by_severity=by_severity, coverage=rows)
+
+
+def _access_slices(con) -> list[tuple]:
+    """[(since, until)] instants that split the events near the week into slices of about SLICE_EVENTS
+    (approximate quantiles: one pass, no sort); [(None, None)], the whole week, when it is small."""
+    near_week = (
+        "FROM access_log a, audit_week w "
+        "WHERE a.occurred_at >= w.start_at - INTERVAL 1 DAY AND a.occurred_at < w.end_at + INTERVAL 1 DAY"
+    )
+    events = con.execute(f"SELECT count(*) {near_week}").fetchone()[0]
+    count = -(-events // SLICE_EVENTS)
+    if count <= 1:
+        return [(None, None)]
+    cuts = con.execute(
+        f"SELECT list_sort(list_distinct(approx_quantile(a.occurred_at, CAST(? AS FLOAT[])))) {near_week}",
+        [[k / count for k in range(1, count)]],
+    ).fetchone()[0]
+    bounds = [None, *cuts, None]
+    return list(pairwise(bounds))
 
 
 def _select_rules(rules) -> tuple[Rule, ...]:

@@ -4,8 +4,11 @@ is explained or flagged exactly once."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
+from checks import context, runner
 from checks.explained import explained_share
 from checks.runner import run_checks
 from pipelines.ingest import ingest_landing
@@ -99,3 +102,27 @@ def test_every_access_is_explained_or_flagged_exactly_once(roughened, week):
     shares = explained_share(con, week)
     assert sum(r["explained"] + r["findings"] for r in shares) == accesses
     assert {"involvement", "role_allowance", "break_glass", "own_file", "guardian"} <= set(kinds)
+
+
+def week_tables(con, week):
+    """The week's findings, coverage and explanations, as sorted rows (the run's whole result)."""
+    return {
+        table: con.execute(f"SELECT * EXCLUDE (week) FROM {table} WHERE week = ? ORDER BY ALL", [week]).fetchall()
+        for table in ("findings", "coverage", "access_explanations")
+    }
+
+
+@pytest.mark.parametrize("week", WEEKS)
+def test_a_week_judged_in_slices_gives_exactly_the_result_of_one_pass(roughened, week, monkeypatch):
+    con = roughened
+    run_checks(con, week, Settings())
+    whole = week_tables(con, week)
+    monkeypatch.setattr(runner, "SLICE_EVENTS", 700)
+    context.prepare(con, week, Settings())
+    slices = runner._access_slices(con)
+    assert len(slices) >= 4  # the events near the week, about 700 per slice
+    assert slices[0][0] is None and slices[-1][1] is None  # nothing before the first or after the last cut
+    assert all(a[1] == b[0] for a, b in pairwise(slices))
+    run_checks(con, week, Settings())
+    assert week_tables(con, week) == whole
+    assert sum(len(rows) for rows in whole.values()) > 1000

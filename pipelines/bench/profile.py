@@ -5,44 +5,32 @@ from __future__ import annotations
 
 import time
 
-from checks import context, explained, runner
+from checks import context, runner
 from checks.registry import load_catalogue, rule_by_id
 from pipelines.settings import Settings
 
 
 def profile_checks(con, week: str, settings: Settings | None = None, top: int = 8) -> list[dict]:
-    """The `top` costliest steps, [{"step", "seconds"}], costliest first."""
+    """The `top` costliest steps, [{"step", "seconds", "times"}], costliest first. A step done once per
+    slice of the week's events is summed over the slices (`times`)."""
     settings = settings or Settings()
-    steps: list[tuple[str, float]] = []
+    seconds: dict[str, float] = {}
+    times: dict[str, int] = {}
 
     def timed(step, work):
         started = time.perf_counter()
-        work()
-        steps.append((step, time.perf_counter() - started))
+        value = work()
+        seconds[step] = seconds.get(step, 0.0) + time.perf_counter() - started
+        times[step] = times.get(step, 0) + 1
+        return value
 
-    rules = load_catalogue()
     con.begin()
     try:
-        timed("prepare: week populations (checks/context.py, populations.sql)",
-              lambda: context.prepare(con, week, settings))
-        con.execute(runner._CANDIDATES_DDL)
-        has_rows: dict[str, bool] = {}
-        evaluated = set()
-        for rule in rules:
-            if runner._missing_feeds(con, rule, has_rows):
-                continue
-            evaluated.add(rule.id)
-            timed(f"rule {rule.id}", lambda rule=rule: runner._collect_candidates(con, rule))
-            timed(f"count {rule.population}", lambda rule=rule: runner._count(con, rule))
-        timed("precedence and findings", lambda: (con.execute(runner._PRECEDENCE),
-                                                  con.execute("DELETE FROM findings WHERE week = ?", [week]),
-                                                  con.execute(runner._INSERT_FINDINGS, [week])))
-        timed("access_explanations (checks/explained.py)",
-              lambda: explained.record_explanations(con, week, evaluated))
+        runner.check_week(con, week, settings, load_catalogue(), timed)
     finally:
         con.rollback()
-    steps.sort(key=lambda s: -s[1])
-    return [{"step": step, "seconds": round(seconds, 3)} for step, seconds in steps[:top]]
+    steps = sorted(seconds, key=lambda step: -seconds[step])[:top]
+    return [{"step": step, "seconds": round(seconds[step], 3), "times": times[step]} for step in steps]
 
 
 def time_rule(con, week: str, rule_id: str, settings: Settings | None = None) -> dict:
@@ -59,5 +47,9 @@ def time_rule(con, week: str, rule_id: str, settings: Settings | None = None) ->
         done = time.perf_counter()
     finally:
         con.rollback()
-    return {"seconds": round(done - started, 3), "prepare_seconds": round(prepared - started, 3),
-            "rule_seconds": round(done - prepared, 3), "candidates": candidates}
+    return {
+        "seconds": round(done - started, 3),
+        "prepare_seconds": round(prepared - started, 3),
+        "rule_seconds": round(done - prepared, 3),
+        "candidates": candidates,
+    }
