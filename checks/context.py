@@ -70,9 +70,10 @@ class SettingsError(ValueError):
     """A parameter the rules cannot work with (a user's configuration mistake)."""
 
 
-def prepare(con, week: str, settings: Settings, accesses: bool = True) -> None:
+def prepare(con, week: str, settings: Settings, accesses: bool = True, populations: bool = True) -> None:
     """Create the week's context on `con`. Safe to call again (everything is replaced). Without
-    `accesses`, the access populations are left to prepare_accesses (the runner builds them per slice)."""
+    `accesses`, the access populations are left to prepare_accesses (the runner builds them per slice);
+    without `populations`, the other populations are not built (only parameters, macros and views)."""
     week = week.strip()
     monday, sunday = parse_week(week)
     _check_settings(settings)
@@ -125,9 +126,10 @@ def prepare(con, week: str, settings: Settings, accesses: bool = True) -> None:
     )
     if accesses:
         prepare_accesses(con)
-    con.execute(_POPULATIONS.format(special=special, earliest=EARLIEST, latest=LATEST))
-    if STANDING_POPULATIONS.exists():
-        con.execute(STANDING_POPULATIONS.read_text(encoding="utf-8"))
+    if populations:
+        con.execute(_POPULATIONS.format(special=special, earliest=EARLIEST, latest=LATEST))
+        if STANDING_POPULATIONS.exists():
+            con.execute(STANDING_POPULATIONS.read_text(encoding="utf-8"))
 
 
 def prepare_accesses(con, since=None, until=None) -> None:

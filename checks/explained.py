@@ -1,9 +1,9 @@
 """Explained accesses (design: "explain, then flag"; spec/rules.md, "Explained accesses").
 
 For every access event of a checked week, `access_explanations` holds exactly one row: what allowed
-it, or the access finding it got. Called by the runner inside its transaction, after the access rules
-of a slice of the week's events have put their candidates in `rule_candidates`, on the week's context
-(checks.context).
+it, or the access finding it got. The runner runs `explanations_sql` for each slice of the week's
+events, after the slice's access rules have put their candidates in `rule_candidates`, on the week's
+context (checks.context).
 
 explained_by, in the order they are tried:
     finding        the access rule that flagged it (rule_id)
@@ -43,29 +43,20 @@ JUDGED_BY = {
 RELATION_ORDER = ("teacher", "mentor", "care_coordinator", "substitute", "assessment", "grant", "roster")
 
 
-def record_explanations(con, week: str, evaluated: set[str]) -> None:
-    """Add to `access_explanations` one row per row of access_week (the runner has removed the week's
-    earlier rows, and calls this once per slice of the week's events, after the access rules)."""
+def explanations_sql(evaluated: set[str]) -> str:
+    """The query (parameter $week) giving one access_explanations row per row of access_week. The
+    runner runs it once per slice of the week's events, after the access rules have put the slice's
+    candidates in `rule_candidates`, and adds its rows to access_explanations."""
     judged = {kind: all(rule in evaluated for rule in rules) for kind, rules in JUDGED_BY.items()}
     relation_rank = (
         "CASE i.relation "
         + " ".join(f"WHEN '{relation}' THEN {rank}" for rank, relation in enumerate(RELATION_ORDER))
         + f" ELSE {len(RELATION_ORDER)} END"
     )
-    con.execute(
-        _EXPLAIN.format(relation_rank=relation_rank),
-        {
-            "week": week,
-            "staff": judged["staff"],
-            "psych_report": judged["psych_report"],
-            "guardian": judged["guardian"],
-            "student": judged["student"],
-        },
-    )
+    return _EXPLAIN.format(relation_rank=relation_rank, **{kind: str(value).lower() for kind, value in judged.items()})
 
 
 _EXPLAIN = """
-INSERT INTO access_explanations
 WITH flagged AS (
     -- the finding an access gets: the rule that precedence keeps (the lowest order, then rule id)
     SELECT subject_id, rule_id FROM rule_candidates
@@ -78,10 +69,10 @@ judged AS (
            a.actor_id, a.student_id, a.document_case_id, a.justified_break_glass,
            f.rule_id AS finding_rule,
            CASE a.actor_type
-               WHEN 'staff' THEN CASE WHEN a.category = 'psychological_report' THEN $psych_report
-                                      ELSE $staff END
-               WHEN 'guardian' THEN $guardian
-               WHEN 'student' THEN $student
+               WHEN 'staff' THEN CASE WHEN a.category = 'psychological_report' THEN {psych_report}
+                                      ELSE {staff} END
+               WHEN 'guardian' THEN {guardian}
+               WHEN 'student' THEN {student}
                ELSE false
            END AS judged
     FROM access_week a LEFT JOIN flagged f USING (subject_id)
@@ -151,9 +142,9 @@ explained AS (
     LEFT JOIN role ro USING (access_key)
     LEFT JOIN guardian_access_week g USING (access_key)
 )
-SELECT $week, subject_id, source_system, school_id, actor_type, category, explained_by,
-       CASE WHEN explained_by IN ('involvement', 'role_allowance', 'guardian') THEN found_detail END,
-       finding_rule
+SELECT CAST($week AS VARCHAR) AS week, subject_id, source_system, school_id, actor_type, category, explained_by,
+       CASE WHEN explained_by IN ('involvement', 'role_allowance', 'guardian') THEN found_detail END AS detail,
+       finding_rule AS rule_id
 FROM explained
 """
 

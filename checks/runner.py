@@ -113,25 +113,39 @@ def check_week(con, week: str, settings: Settings, selected, timed=_untimed) -> 
         runnable.append(rule)
     evaluated = {rule.id for rule in runnable}
 
-    def judge(rules):
+    def judge(connection, rules):
         for rule in rules:
-            timed(f"rule {rule.id}", lambda rule=rule: _collect_candidates(con, rule))
-            checked = timed(f"count {rule.population}", lambda rule=rule: _count(con, rule))
+            timed(f"rule {rule.id}", lambda rule=rule: _collect_candidates(connection, rule))
+            checked = timed(f"count {rule.population}", lambda rule=rule: _count(connection, rule))
             coverage[rule.id]["subjects_checked"] += checked
 
-    # The access events, slice by slice: their rules, then what explained each event of the slice.
+    # The access events, slice by slice, on a second connection: its slice's populations, the access
+    # rules' candidates and what explained each event. A DuckDB transaction keeps every table it
+    # replaced until it ends, so slices built inside this one would all stay in memory (and spill,
+    # at 100M events); on the second connection, outside it, each slice's tables are freed by the next.
+    # Only the slice's candidates and explanations are handed over, into this transaction.
     con.execute("DELETE FROM access_explanations WHERE week = ?", [week])
-    for since, until in _access_slices(con):
-        timed(
-            "prepare: access populations (checks/context.py)",
-            lambda since=since, until=until: context.prepare_accesses(con, since, until),
-        )
-        judge([rule for rule in runnable if rule.subject_type == "access_event"])
-        timed(
-            "access_explanations (checks/explained.py)",
-            lambda: explained.record_explanations(con, week, evaluated),
-        )
-    judge([rule for rule in runnable if rule.subject_type != "access_event"])
+    scratch = _scratch_connection(con, week, settings)
+    explanations = explained.explanations_sql(evaluated)
+    try:
+        for since, until in _access_slices(con):
+            timed(
+                "prepare: access populations (checks/context.py)",
+                lambda since=since, until=until: context.prepare_accesses(scratch, since, until),
+            )
+            scratch.execute(_CANDIDATES_DDL)
+            judge(scratch, [rule for rule in runnable if rule.subject_type == "access_event"])
+            timed(
+                "hand the slice's candidates over",
+                lambda: _hand_over(scratch, "SELECT * FROM rule_candidates", con, "rule_candidates"),
+            )
+            timed(
+                "access_explanations, computed and handed over (checks/explained.py)",
+                lambda: _hand_over(scratch, explanations, con, "access_explanations", {"week": week}),
+            )
+    finally:
+        scratch.close()
+    judge(con, [rule for rule in runnable if rule.subject_type != "access_event"])
 
     def findings():
         _check_candidates(con)
@@ -168,6 +182,25 @@ def check_week(con, week: str, settings: Settings, selected, timed=_untimed) -> 
         con.execute("SELECT severity, count(*) FROM week_findings GROUP BY severity").fetchall()
     )
     return CheckResult(week=week, findings=sum(by_severity.values()), by_severity=by_severity, coverage=rows)
+
+
+def _scratch_connection(con, week: str, settings: Settings):
+    """A second connection to the warehouse with the week's context but no populations yet. It reads
+    what this transaction reads: the check phase writes nothing that the rules read."""
+    scratch = con.cursor()
+    zone = con.execute("SELECT current_setting('TimeZone')").fetchall()[0][0]
+    scratch.execute("SET TimeZone = $zone", {"zone": zone})
+    context.prepare(scratch, week, settings, accesses=False, populations=False)
+    return scratch
+
+
+def _hand_over(scratch, select: str, con, table: str, params: dict | None = None) -> None:
+    """Add the rows of `select` on the scratch connection to `table` in this transaction: streamed as
+    Arrow record batches, never through Python rows. (DuckDB refuses a relation on a connection whose
+    last result was not read to the end: results on the scratch connection are read with fetchall.)"""
+    slice_rows = scratch.sql(select, params=params).to_arrow_reader()  # noqa: F841 (read below)
+    # DuckDB reads the Python variable `slice_rows` by its name (a replacement scan)
+    con.execute(f"INSERT INTO {table} SELECT * FROM slice_rows")
 
 
 def _access_slices(con) -> list[tuple]:
@@ -274,7 +307,7 @@ def _count(con, rule: Rule) -> int:
     if not _IDENTIFIER.match(rule.population):
         raise RuleError(f"rule {rule.id}: population {rule.population!r} is not a view name")
     try:
-        return con.execute(f"SELECT count(*) FROM {rule.population}").fetchone()[0]
+        return con.execute(f"SELECT count(*) FROM {rule.population}").fetchall()[0][0]  # drained: see _hand_over
     except Exception as exc:
         raise RuleError(f"rule {rule.id}: population {rule.population!r} cannot be read: {exc}") from exc
 

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 
+from checks import context
 from checks.explained import explained_share
 from checks.registry import rule_by_id
 from checks.runner import RuleError, run_checks
@@ -220,6 +221,7 @@ def mixed_week(con):
 def test_every_access_of_the_week_has_exactly_one_row_and_the_counts_add_up(con):
     mixed_week(con)
     result = check(con, rules=ACCESS_RULES)
+    context.prepare(con, WEEK, Settings())  # the week's access_week, which the runner built per slice
     rows = con.execute(
         """
         SELECT count(*), count(DISTINCT e.subject_id), count(a.subject_id),

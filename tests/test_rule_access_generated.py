@@ -80,6 +80,7 @@ def test_every_access_rule_has_work_on_the_roughened_board(roughened):
 def test_every_access_is_explained_or_flagged_exactly_once(roughened, week):
     con = roughened
     run_checks(con, week, Settings(), rules=ACCESS_RULES)
+    context.prepare(con, week, Settings())  # the week's access_week, which the runner built per slice
     accesses, rows, distinct, unmatched = con.execute(
         """
         SELECT (SELECT count(*) FROM access_week),
