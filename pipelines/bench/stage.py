@@ -66,8 +66,9 @@ def _timed(work):
     return value, round(time.perf_counter() - started, 3)
 
 
-# What DuckDB may spill to disk beside the warehouse: a benchmark must not fill a shared disk (at 100M
-# the check phase spills tens of GB). Beyond it the stage fails with DuckDB's out-of-space error.
+# What DuckDB may spill to disk beside the warehouse: a benchmark must not fill a shared disk (before
+# the check phase judged a week in slices, it spilled tens of GB at 100M). Beyond it the stage fails
+# with DuckDB's out-of-space error.
 MAX_SPILL = os.environ.get("SCHOOLAUDIT_BENCH_MAX_SPILL", "60GB")
 
 
