@@ -126,6 +126,8 @@ def prepare(con, week: str, settings: Settings, accesses: bool = True, populatio
     )
     if accesses:
         prepare_accesses(con)
+    else:
+        _access_slice(con, None, None)  # the runner cuts its slices from the default one
     if populations:
         con.execute(_POPULATIONS.format(special=special, earliest=EARLIEST, latest=LATEST))
         if STANDING_POPULATIONS.exists():
@@ -136,6 +138,15 @@ def prepare_accesses(con, since=None, until=None) -> None:
     """(Re)build the access populations for the events that occurred in [since, until), instants; by
     default every event near the week. The runner judges a large week's events in slices this way:
     every access rule judges each event on its own, so a slice is judged exactly as the whole week."""
+    _access_slice(con, since, until)
+    con.execute(
+        _ACCESS_POPULATIONS.format(special=_sql_list(SPECIAL_CATEGORIES), earliest=EARLIEST, latest=LATEST)
+    )
+
+
+def _access_slice(con, since, until) -> None:
+    """The table access_slice(since, until): the given instants, by default the week widened by a day
+    on each side (the local date then decides which events are in the week)."""
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE access_slice AS
@@ -144,9 +155,6 @@ def prepare_accesses(con, since=None, until=None) -> None:
         FROM audit_week w
         """,
         {"since": since, "until": until},
-    )
-    con.execute(
-        _ACCESS_POPULATIONS.format(special=_sql_list(SPECIAL_CATEGORIES), earliest=EARLIEST, latest=LATEST)
     )
 
 

@@ -53,7 +53,8 @@ def explanations_sql(evaluated: set[str]) -> str:
         + " ".join(f"WHEN '{relation}' THEN {rank}" for rank, relation in enumerate(RELATION_ORDER))
         + f" ELSE {len(RELATION_ORDER)} END"
     )
-    return _EXPLAIN.format(relation_rank=relation_rank, **{kind: str(value).lower() for kind, value in judged.items()})
+    flags = {kind: str(value).lower() for kind, value in judged.items()}  # SQL true / false
+    return _EXPLAIN.format(relation_rank=relation_rank, **flags)
 
 
 _EXPLAIN = """

@@ -205,11 +205,9 @@ def _hand_over(scratch, select: str, con, table: str, params: dict | None = None
 
 def _access_slices(con) -> list[tuple]:
     """[(since, until)] instants that split the events near the week into slices of about SLICE_EVENTS
-    (approximate quantiles: one pass, no sort); [(None, None)], the whole week, when it is small."""
-    near_week = (
-        "FROM access_log a, audit_week w "
-        "WHERE a.occurred_at >= w.start_at - INTERVAL 1 DAY AND a.occurred_at < w.end_at + INTERVAL 1 DAY"
-    )
+    (approximate quantiles: one pass, no sort); [(None, None)], the whole week, when it is small. Reads
+    the default access_slice that context.prepare leaves without the access populations."""
+    near_week = "FROM access_log a, access_slice s WHERE a.occurred_at >= s.since AND a.occurred_at < s.until"
     events = con.execute(f"SELECT count(*) {near_week}").fetchone()[0]
     count = -(-events // SLICE_EVENTS)
     if count <= 1:
