@@ -10,9 +10,12 @@ A rule file looks like this:
     subject_type = "disclosure"
     population = "consent_disclosures_week"   # the view whose rows the rule checks (coverage)
     feeds = ["disclosures", "consents", "students"]   # required; ["a|b"] means a or b
+    consults = ["guardians"]      # optional feeds it reads when they have rows (spec/rules.md)
     legal_source = "AVG art. 6(1)(a), 7(1)"   # a citation; one with words in it is a table of en and nl
     [partial]         # optional, e.g. in ACCESS-UNKNOWN-ACTOR: a feed without rows leaves this part of
     guardians = "guardian actors"   # the population unjudged; the rule is evaluated and coverage says so
+    # on_rejected_events = "not_evaluated"   # optional, e.g. in LOG-GAP: a rejected access_log or
+    # disclosures file makes the rule not evaluated instead of incomplete (the default)
     [title]
     en = "..."
     nl = "..."
@@ -75,6 +78,13 @@ class Rule:
     sql: str
     path: Path
     partial: tuple[tuple[str, str], ...] = ()  # (feed, the part of the population it is needed for)
+    consults: tuple[str, ...] = ()  # feeds read when they have rows; a rejected file in one still counts
+    on_rejected_events: str = "incomplete"  # or "not_evaluated": when an event file was rejected
+
+    def evidence_feeds(self) -> set[str]:
+        """Every feed the rule needs or consults: a rejected file in one of them leaves the rule
+        without part of its evidence."""
+        return {feed for entry in self.feeds for feed in entry} | set(self.consults) | {f for f, _ in self.partial}
 
     def placeholders(self, lang: str) -> list[str]:
         return _PLACEHOLDER.findall(self.explanation[lang])
@@ -112,6 +122,8 @@ def parse_rule_file(path: Path) -> Rule:
             sql=sql,
             path=path,
             partial=tuple((feed, str(part)) for feed, part in meta.get("partial", {}).items()),
+            consults=tuple(meta.get("consults", ())),
+            on_rejected_events=meta.get("on_rejected_events", "incomplete"),
         )
     except KeyError as exc:
         raise CatalogueError(f"{path.name}: header lacks {exc}") from None
@@ -119,6 +131,8 @@ def parse_rule_file(path: Path) -> Rule:
         raise CatalogueError(f"{path.name}: unknown severity {rule.severity!r}")
     if rule.subject_type not in SUBJECT_TYPES:
         raise CatalogueError(f"{path.name}: unknown subject_type {rule.subject_type!r}")
+    if rule.on_rejected_events not in ("incomplete", "not_evaluated"):
+        raise CatalogueError(f"{path.name}: on_rejected_events must be 'incomplete' or 'not_evaluated'")
     if path.stem != rule.id:
         raise CatalogueError(f"{path.name}: file name must be the rule id {rule.id}")
     if set(rule.placeholders("en")) != set(rule.placeholders("nl")):

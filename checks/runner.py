@@ -26,6 +26,9 @@ from pipelines.weeks import parse_week
 
 # Feed names in rule metadata that are not a table of the same name.
 FEED_TABLES = {"oneroster": "roster_involvements"}
+# The feeds that hold the events the rules judge (spec/landing.md): a rejected file of one leaves its
+# rules incomplete, where a rejected file of any other feed (evidence) leaves them not evaluated.
+EVENT_FEEDS = ("access_log", "disclosures")
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -40,6 +43,7 @@ class CheckResult:
     findings: int
     by_severity: dict[str, int]
     coverage: list[dict] = field(default_factory=list)  # rule_id, status, reason, subjects_checked, findings
+    rejected_files: list[str] = field(default_factory=list)  # the rejected landing files it was judged without
 
 
 def finding_id(rule_id: str, subject_id: str) -> str:
@@ -88,25 +92,39 @@ def check_week(con, week: str, settings: Settings, selected, timed=_untimed) -> 
         lambda: context.prepare(con, week, settings, accesses=False),
     )
     con.execute(_CANDIDATES_DDL)
-    # rule id -> (reason code, feeds it names): stored beside the English reason, so that the
-    # reports can give the reason in their own language.
-    reason_codes: dict[str, tuple[str, list[str]]] = {}
+    rejected = _rejected_files(con)
+    # rule id -> (reason code, feeds it names, rejected files it names): stored beside the English
+    # reason, so that the reports can give the reason in their own language.
+    reason_codes: dict[str, tuple[str, list[str], list[str] | None]] = {}
     has_rows: dict[str, bool] = {}
     coverage: dict[str, dict] = {}
     runnable = []
     for rule in selected:
-        missing = _missing_feeds(con, rule, has_rows)
+        evidence = _rejected_in(rule.evidence_feeds() - set(EVENT_FEEDS), rejected)
+        events = _rejected_in(rule.evidence_feeds() & set(EVENT_FEEDS), rejected)
+        if events and rule.on_rejected_events == "not_evaluated":
+            evidence += events
+        if evidence:
+            coverage[rule.id] = _not_evaluated(rule, reason=_rejected_reason(evidence, "not_evaluated"))
+            reason_codes[rule.id] = ("rejected_evidence", _feeds_of(evidence), _paths_of(evidence))
+            continue
+        # An event feed with a rejected file counts as present: the rule judges the rows that loaded.
+        missing = [m for m in _missing_feeds(con, rule, has_rows) if not _rejected_in(set(m), rejected)]
         if missing:
-            coverage[rule.id] = _not_evaluated(rule, missing)
-            reason_codes[rule.id] = ("missing_feeds", ["|".join(alternatives) for alternatives in missing])
+            coverage[rule.id] = _not_evaluated(rule, reason=_missing_reason(missing))
+            reason_codes[rule.id] = ("missing_feeds", ["|".join(alternatives) for alternatives in missing], None)
             continue
         unjudged = _unjudged_feeds(con, rule, has_rows)
-        if unjudged:
-            reason_codes[rule.id] = ("partial", unjudged)
+        reasons = [_rejected_reason(events, "incomplete")] if events else []
+        reasons += [_partial_reason(rule, unjudged)] if unjudged else []
+        if events:
+            reason_codes[rule.id] = ("rejected_events", unjudged, _paths_of(events))
+        elif unjudged:
+            reason_codes[rule.id] = ("partial", unjudged, None)
         coverage[rule.id] = {
             "rule_id": rule.id,
-            "status": "evaluated",
-            "reason": _partial_reason(rule, unjudged),
+            "status": "incomplete" if events else "evaluated",
+            "reason": "; ".join(reasons) or None,
             "subjects_checked": 0,
             "findings": 0,
         }
@@ -153,17 +171,21 @@ def check_week(con, week: str, settings: Settings, selected, timed=_untimed) -> 
         con.execute("DELETE FROM findings WHERE week = ?", [week])
         con.execute("DELETE FROM coverage WHERE week = ?", [week])
         con.execute(_INSERT_FINDINGS, [week])
+        con.execute("DELETE FROM week_rejected_files WHERE week = ?", [week])
+        con.execute(
+            "INSERT INTO week_rejected_files SELECT ?, feed, path, file_hash FROM _week_rejected", [week]
+        )
 
     timed("precedence and findings", findings)
     per_rule = dict(con.execute("SELECT rule_id, count(*) FROM week_findings GROUP BY rule_id").fetchall())
     rows = [coverage[rule.id] for rule in selected]  # catalogue order
     for row in rows:
-        if row["status"] == "evaluated":
+        if row["status"] != "not_evaluated":
             row["findings"] = per_rule.get(row["rule_id"], 0)
     if rows:
         con.executemany(
             "INSERT INTO coverage (week, rule_id, status, reason, subjects_checked, findings, reason_code,"
-            " reason_feeds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " reason_feeds, reason_files) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     week,
@@ -172,7 +194,7 @@ def check_week(con, week: str, settings: Settings, selected, timed=_untimed) -> 
                     r["reason"],
                     r["subjects_checked"],
                     r["findings"],
-                    *reason_codes.get(r["rule_id"], (None, None)),
+                    *reason_codes.get(r["rule_id"], (None, None, None)),
                 )
                 for r in rows
             ],
@@ -181,7 +203,10 @@ def check_week(con, week: str, settings: Settings, selected, timed=_untimed) -> 
     by_severity.update(
         con.execute("SELECT severity, count(*) FROM week_findings GROUP BY severity").fetchall()
     )
-    return CheckResult(week=week, findings=sum(by_severity.values()), by_severity=by_severity, coverage=rows)
+    return CheckResult(
+        week=week, findings=sum(by_severity.values()), by_severity=by_severity, coverage=rows,
+        rejected_files=[path for paths in rejected.values() for path in paths],
+    )  # fmt: skip
 
 
 def _scratch_connection(con, week: str, settings: Settings):
@@ -263,9 +288,12 @@ def _partial_reason(rule: Rule, unjudged: list[str]) -> str | None:
     return "; ".join(parts) or None
 
 
-def _not_evaluated(rule: Rule, missing: list[tuple[str, ...]]) -> dict:
+def _missing_reason(missing: list[tuple[str, ...]]) -> str:
     names = [" or ".join(alternatives) for alternatives in missing]
-    reason = ("no rows in feed: " if len(names) == 1 else "no rows in feeds: ") + "; ".join(names)
+    return ("no rows in feed: " if len(names) == 1 else "no rows in feeds: ") + "; ".join(names)
+
+
+def _not_evaluated(rule: Rule, reason: str) -> dict:
     return {
         "rule_id": rule.id,
         "status": "not_evaluated",
@@ -273,6 +301,48 @@ def _not_evaluated(rule: Rule, missing: list[tuple[str, ...]]) -> dict:
         "subjects_checked": None,
         "findings": None,
     }
+
+
+# --- rejected landing files -----------------------------------------------------------------------
+# A file rejected as a whole never stops the week (spec/landing.md): the rules that would have read it
+# are incomplete (an event file) or not evaluated (evidence), for as long as the file lies in the
+# landing folder, i.e. in what the last ingest found there (landing_present).
+
+
+def _rejected_files(con) -> dict[str, list[str]]:
+    """{feed: [paths]} of the rejected files in the landing folder; also left in `_week_rejected`."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _week_rejected AS
+           SELECT DISTINCT p.feed, p.path, p.file_hash
+           FROM landing_present p
+           JOIN landing_files l ON l.file_hash = p.file_hash AND l.status = 'rejected'"""
+    )
+    found: dict[str, list[str]] = {}
+    for feed, path in con.execute("SELECT feed, path FROM _week_rejected ORDER BY feed, path").fetchall():
+        found.setdefault(feed, []).append(path)
+    return found
+
+
+def _rejected_in(feeds: set[str], rejected: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(feed, path) of the rejected files in these feeds, in a stable order."""
+    return [(feed, path) for feed in sorted(feeds) for path in rejected.get(feed, [])]
+
+
+def _feeds_of(files: list[tuple[str, str]]) -> list[str]:
+    return sorted({feed for feed, _ in files})
+
+
+def _paths_of(files: list[tuple[str, str]]) -> list[str]:
+    return [path for _, path in files]
+
+
+def _rejected_reason(files: list[tuple[str, str]], status: str) -> str:
+    """The English reason (coverage.csv): which rejected files the rule was judged without."""
+    many = "s" if len(files) > 1 else ""
+    listed = ", ".join(_paths_of(files))
+    if status == "incomplete":
+        return f"judged without the rejected landing file{many} {listed}: findings in {'them' if many else 'it'} are missing"
+    return f"landing file{many} rejected: {listed}"
 
 
 _CANDIDATES_DDL = """

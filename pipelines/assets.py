@@ -2,7 +2,8 @@
 
 Every asset is partitioned by board x week: a run works on one school board (its own landing folder,
 warehouse and report folder, never another's) and one Monday-based week. Ingest has the week too, so
-that one run ingests, checks and reports (a blocking ingest check stops that run's audit); its week says
+that one run ingests, checks and reports (a rejected landing file never stops it: the week is checked
+without the file, its reports say so, and the ingest's asset checks warn); its week says
 for which week's audit the landing folder was ingested (late data for a reported week shows as stale).
 The boards are known when the code location loads (pipelines.boards), hence `audit_assets(boards)`.
 """
@@ -45,10 +46,10 @@ def _week(context: dg.AssetExecutionContext) -> str:
     return week_from_partition_key(context.partition_key.keys_by_dimension["week"])
 
 
-# Two checks per feed, generated from the contract (pipelines.ingest.checks): a rejected file blocks
-# the audit (ERROR), quarantined rows are a warning.
+# Two checks per feed, generated from the contract (pipelines.ingest.checks). Both are warnings and
+# neither blocks: a rejected file leaves the week incomplete, it never costs the board its report.
 INGEST_CHECKS = [
-    dg.AssetCheckSpec(spec.name, asset="warehouse_ingest", blocking=spec.blocking, description=spec.description)
+    dg.AssetCheckSpec(spec.name, asset="warehouse_ingest", blocking=False, description=spec.description)
     for spec in check_specs()
 ]
 
@@ -57,7 +58,7 @@ def _check_result(outcome: CheckOutcome) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         check_name=outcome.spec.name,
         passed=outcome.passed,
-        severity=dg.AssetCheckSeverity.ERROR if outcome.spec.blocking else dg.AssetCheckSeverity.WARN,
+        severity=dg.AssetCheckSeverity.WARN,
         metadata={
             key: dg.MetadataValue.json(value) if isinstance(value, list) else value
             for key, value in outcome.metadata.items()
@@ -100,14 +101,23 @@ def audit_assets(board_keys: list[str]) -> list[dg.AssetsDefinition]:
         (key, board), week = _board(context, boards), _week(context)
         with board.warehouse().connection() as con:
             result = run_checks(con, week, board.settings())
-        not_evaluated = [row["rule_id"] for row in result.coverage if row["status"] != "evaluated"]
+        def rules(status: str) -> str:
+            return ", ".join(row["rule_id"] for row in result.coverage if row["status"] == status) or "none"
+
+        if result.rejected_files:
+            context.log.warning(
+                f"week {week} checked without {len(result.rejected_files)} rejected landing file(s): "
+                f"{', '.join(result.rejected_files)}; incomplete: {rules('incomplete')}"
+            )
         return dg.MaterializeResult(
             metadata={
                 "board": key,
                 "week": week,
                 "findings": result.findings,
                 **{f"severity_{name}": count for name, count in result.by_severity.items()},
-                "rules_not_evaluated": ", ".join(not_evaluated) or "none",
+                "rules_incomplete": rules("incomplete"),
+                "rules_not_evaluated": rules("not_evaluated"),
+                "rejected_files": dg.MetadataValue.json(result.rejected_files),
             }
         )
 

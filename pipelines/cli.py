@@ -2,7 +2,9 @@
 
 `run`, `ingest`, `check` and `report` execute the Dagster job of the code location in-process, so there
 is one pipeline, not two. Exit status: 0 success, 1 a finding at or above --fail-on, 2 a usage error or
-unusable input, with one line that says what is wrong.
+unusable input, with one line that says what is wrong, 3 the reports were written but the audit is
+incomplete because a landing file was rejected (3 wins over 1: the findings of an incomplete audit are
+not all there is).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from pipelines.generate import GenerateError
 from pipelines.resources import DEFAULT_DB, DEFAULT_OUT
 from pipelines.settings import ConfigError, load_settings
 from pipelines.weeks import WeekError, last_complete_week, parse_week
+
+INCOMPLETE = 3  # exit status: reports written, a landing file rejected
 
 REPORT_FILES = ("privacy-officer.html", "privacy-officer.pdf", "council-summary.html", "council-summary.pdf")
 
@@ -161,9 +165,9 @@ def _run(args) -> int:
     week = _resolve_week(args.week, settings.timezone)
     _say(f"auditing week {week}: ingest {landing}, warehouse {args.db}")
     _execute(args, landing=landing, week=week, stages="all")
-    counts = _summary(args.db, week, settings.timezone)
+    counts, rejected = _summary(args.db, week, settings.timezone)
     _print_reports(Path(args.out) / week)
-    return _fail_on(args.fail_on, counts)
+    return INCOMPLETE if rejected else _fail_on(args.fail_on, counts)
 
 
 def _ingest(args) -> int:
@@ -171,13 +175,18 @@ def _ingest(args) -> int:
     landing = _landing(args.landing)
     _say(f"ingesting {landing} into {args.db}")
     _execute(args, landing=landing, week=None, stages="ingest")
+    from pipelines.ingest.checks import rejected_message
+    from pipelines.ingest.files import landing_files
     from pipelines.warehouse import open_warehouse
 
     with open_warehouse(args.db, settings.timezone, read_only=True) as con:
         files, rows, quarantined = con.execute(
             "SELECT count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) FROM landing_files"
         ).fetchone()
+        rejected = rejected_message(con, landing_files(landing))
     _say(f"warehouse holds {files} delivered files: {rows} rows loaded, {quarantined} rows quarantined")
+    if rejected:
+        _say(rejected)
     return 0
 
 
@@ -198,7 +207,7 @@ def _report(args) -> int:
     _say(f"writing the reports of week {week}")
     _execute(args, landing=None, week=week, stages="report")
     _print_reports(Path(args.out) / week)
-    return 0
+    return INCOMPLETE if _rejected_in_week(args.db, week, settings.timezone) else 0
 
 
 def _generate(args) -> int:
@@ -359,7 +368,6 @@ def _resolve_week(text: str | None, timezone: str) -> str:
 def _execute(args, landing: Path | None, week: str | None, stages: str) -> None:
     """Run the code location's job in-process with this invocation's paths."""
     import dagster as dg
-    from dagster._core.errors import DagsterAssetCheckFailedError
 
     from pipelines.assets import board_week_key, weekly_findings, weekly_reports
     from pipelines.definitions import build_definitions
@@ -388,56 +396,59 @@ def _execute(args, landing: Path | None, week: str | None, stages: str) -> None:
         "report": [weekly_reports.key],
     }[stages]
     job = defs.resolve_job_def("ingest_landing" if stages == "ingest" else "weekly_audit")
-    # CRITICAL: a blocked run is said in one line below, not in Dagster's error log.
+    # CRITICAL: what a run has to say is said in its summary lines, not in Dagster's event log.
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-    try:
-        result = job.execute_in_process(
-            partition_key=partition,
-            asset_selection=selection,
-            run_config=quiet,
-            instance=dg.DagsterInstance.ephemeral(),  # nothing written outside the paths given
-            raise_on_error=True,
-        )
-    except DagsterAssetCheckFailedError:
-        # A landing file rejected as a whole blocks the audit; ingest alone did its job.
-        message = _blocked_message(args.db, landing, settings.timezone, stopped=stages != "ingest")
-        if message is None:
-            raise
-        if stages != "ingest":
-            raise UsageError(message) from None
-        _say(message)
-        return
+    result = job.execute_in_process(
+        partition_key=partition,
+        asset_selection=selection,
+        run_config=quiet,
+        instance=dg.DagsterInstance.ephemeral(),  # nothing written outside the paths given
+        raise_on_error=True,
+    )
     if not result.success:  # raise_on_error normally raises first; this is a guard
         raise RuntimeError("the audit job failed")
 
 
-def _blocked_message(db: str, landing: Path | None, timezone: str, stopped: bool) -> str | None:
-    from pipelines.ingest.checks import blocked_message
-    from pipelines.ingest.files import landing_files
+def _rejected_in_week(db: str, week: str, timezone: str) -> list[tuple[str, str]]:
+    """(path, why) of the rejected landing files the week was checked without."""
     from pipelines.warehouse import open_warehouse
 
-    if landing is None:
-        return None
     with open_warehouse(db, timezone, read_only=True) as con:
-        return blocked_message(con, landing_files(landing), stopped)
+        return con.execute(
+            """SELECT r.path, (SELECT string_agg(DISTINCT q.reason || coalesce(' (' || q."column" || ')', ''), '; ')
+                               FROM quarantine q WHERE q.file_hash = r.file_hash)
+               FROM week_rejected_files r WHERE r.week = ? ORDER BY r.path""",
+            [week],
+        ).fetchall()
 
 
-def _summary(db: str, week: str, timezone: str) -> dict[str, int]:
+def _summary(db: str, week: str, timezone: str) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Print the week's findings, the rules not (fully) evaluated and the rejected files it was checked
+    without; return the findings per severity and those files."""
+    from pipelines.ingest.checks import WHAT_TO_DO
     from pipelines.warehouse import open_warehouse
 
     with open_warehouse(db, timezone, read_only=True) as con:
         counts = dict(con.execute("SELECT severity, count(*) FROM findings WHERE week = ? GROUP BY 1", [week]).fetchall())
-        not_evaluated = [
-            r[0]
-            for r in con.execute(
-                "SELECT rule_id FROM coverage WHERE week = ? AND status <> 'evaluated' ORDER BY 1", [week]
+        by_status = dict(
+            con.execute(
+                "SELECT status, list(rule_id ORDER BY rule_id) FROM coverage WHERE week = ? AND status <> 'evaluated'"
+                " GROUP BY status",
+                [week],
             ).fetchall()
-        ]
+        )
+    rejected = _rejected_in_week(db, week, timezone)
     parts = [f"{counts.get(s, 0)} {s}" for s in SEVERITIES if counts.get(s)]
     _say(f"week {week}: {sum(counts.values())} findings" + (f" ({', '.join(parts)})" if parts else ""))
-    if not_evaluated:
-        _say(f"not evaluated (feeds missing): {', '.join(not_evaluated)}")
-    return counts
+    if rejected:
+        listed = "; ".join(f"{path} ({why})" for path, why in rejected)
+        _say(f"audit incomplete: {len(rejected)} landing file{'s' if len(rejected) > 1 else ''} rejected as a"
+             f" whole and left out: {listed}. To complete it, {WHAT_TO_DO}.")  # fmt: skip
+    if by_status.get("incomplete"):
+        _say(f"incomplete (judged without a rejected file): {', '.join(by_status['incomplete'])}")
+    if by_status.get("not_evaluated"):
+        _say(f"not evaluated (feeds missing or a file rejected): {', '.join(by_status['not_evaluated'])}")
+    return counts, rejected
 
 
 def _print_reports(folder: Path) -> None:

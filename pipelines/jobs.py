@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.assets import WEEKS
-from pipelines.contract import FEEDS, FILE_SUFFIXES
+from pipelines.contract import FEEDS
 from pipelines.resources import Boards
 
 
@@ -37,15 +37,17 @@ def audit_jobs(assets: list[dg.AssetsDefinition]):
 
 
 def landing_files(landing: Path) -> list[Path]:
-    """The files the ingest would consider: every feed folder, and the CSVs of each OneRoster bundle."""
+    """The files the ingest considers: every file of a feed folder (one it will reject too: the
+    ingest records it, and the week's reports say the audit was done without it), and every file
+    under oneroster/."""
     files = []
     for feed in FEEDS:
         folder = landing / feed
         if folder.is_dir():
-            files += [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in FILE_SUFFIXES]
+            files += [p for p in folder.iterdir() if p.is_file()]
     rosters = landing / "oneroster"
     if rosters.is_dir():
-        files += [p for p in rosters.glob("*/*") if p.is_file() and p.suffix.lower() == ".csv"]
+        files += [p for p in rosters.glob("*") if p.is_file()] + [p for p in rosters.glob("*/*") if p.is_file()]
     return sorted(files)
 
 
@@ -57,11 +59,18 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# The sensor's cursor: {board key: {path: [size, mtime_ns, sha256]}, REQUESTED: runs requested so far}
+# (a board key never starts with an underscore).
+REQUESTED = "_requested"
+
+
 def _landing_sensor(context: dg.SensorEvaluationContext, boards: Boards):
     """Per board, keyed on content: a file is hashed again only when its size or modification time
-    changed, and an ingest is requested only for content that board has not seen (re-delivering the
-    same bytes requests nothing). The ingest is for the audit of the last complete week."""
+    changed, and an ingest is requested for content that board has not seen (re-delivering the same
+    bytes requests nothing), or when a file was removed (a rejected file taken away completes the
+    audit again). The ingest is for the audit of the last complete week."""
     cursor = json.loads(context.cursor) if context.cursor else {}
+    requested = cursor.get(REQUESTED, 0) if isinstance(cursor.get(REQUESTED), int) else 0
     week = WEEKS.get_last_partition_key()
     requests, skipped, seen = [], [], {}
     for key, board in boards.boards.items():
@@ -72,18 +81,22 @@ def _landing_sensor(context: dg.SensorEvaluationContext, boards: Boards):
             skipped.append(f"board {key}: landing folder {landing} does not exist")
             continue
         seen[key], new_hashes = _scan(landing, known)
-        if new_hashes:
-            digest = hashlib.sha256("".join(sorted(new_hashes)).encode()).hexdigest()[:32]
+        removed = sorted(set(known) - set(seen[key]))
+        if new_hashes or removed:
+            # The request count makes the key unique: the landing folder may come back to a state it
+            # had before (a rejected file removed, then dropped again), and that needs an ingest too.
+            requested += 1
+            digest = hashlib.sha256("".join(sorted(new_hashes) + removed).encode()).hexdigest()[:32]
             requests.append(
                 dg.RunRequest(
-                    run_key=f"{key}-{digest}",
+                    run_key=f"{key}-{digest}-{requested}",
                     partition_key=dg.MultiPartitionKey({"board": key, "week": week}),
-                    tags={"new_files": str(len(new_hashes))},
+                    tags={"new_files": str(len(new_hashes)), "removed_files": str(len(removed))},
                 )
             )
         else:
             skipped.append(f"board {key}: no new landing content")
-    cursor_text = json.dumps(seen, sort_keys=True)
+    cursor_text = json.dumps(seen | {REQUESTED: requested}, sort_keys=True)
     if not requests:
         return dg.SensorResult(skip_reason="; ".join(skipped), cursor=cursor_text)
     return dg.SensorResult(run_requests=requests, cursor=cursor_text)

@@ -34,6 +34,13 @@ CREATE TABLE IF NOT EXISTS landing_files (
     rows_loaded BIGINT NOT NULL,
     rows_quarantined BIGINT NOT NULL
 );
+-- The files in the landing folder at the last ingest (a OneRoster bundle is one entry): a rejected file
+-- counts against the audit while it lies there, and no longer once it is fixed or removed.
+CREATE TABLE IF NOT EXISTS landing_present (
+    file_hash VARCHAR NOT NULL,
+    feed VARCHAR NOT NULL,
+    path VARCHAR NOT NULL              -- as it is named now
+);
 CREATE TABLE IF NOT EXISTS quarantine (
     feed VARCHAR NOT NULL,
     file VARCHAR NOT NULL,
@@ -94,7 +101,7 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE TABLE IF NOT EXISTS coverage (
     week VARCHAR NOT NULL,
     rule_id VARCHAR NOT NULL,
-    status VARCHAR NOT NULL,           -- 'evaluated' or 'not_evaluated'
+    status VARCHAR NOT NULL,           -- 'evaluated', 'incomplete' or 'not_evaluated'
     reason VARCHAR,
     subjects_checked BIGINT,
     findings BIGINT,
@@ -102,8 +109,17 @@ CREATE TABLE IF NOT EXISTS coverage (
 );
 -- The reason as a code and the feeds it names, so that the reports can say it in their language
 -- (coverage.csv keeps the English `reason`). Added later: IF NOT EXISTS lets older warehouses open.
-ALTER TABLE coverage ADD COLUMN IF NOT EXISTS reason_code VARCHAR;   -- 'missing_feeds' or 'partial'
+ALTER TABLE coverage ADD COLUMN IF NOT EXISTS reason_code VARCHAR;   -- checks.runner: missing_feeds, partial, rejected_*
 ALTER TABLE coverage ADD COLUMN IF NOT EXISTS reason_feeds VARCHAR[]; -- 'a|b' = feed a or feed b
+ALTER TABLE coverage ADD COLUMN IF NOT EXISTS reason_files VARCHAR[]; -- the rejected files it names
+-- The landing files rejected as a whole that lay in the landing folder when a week was checked: the
+-- week was judged without them (coverage says which rules are incomplete or not evaluated for it).
+CREATE TABLE IF NOT EXISTS week_rejected_files (
+    week VARCHAR NOT NULL,
+    feed VARCHAR NOT NULL,
+    path VARCHAR NOT NULL,
+    file_hash VARCHAR NOT NULL
+);
 -- For every access event of a checked week, exactly one row: what allowed it, or the finding it got
 -- ("explain, then flag"). Replaced with the week's findings.
 CREATE TABLE IF NOT EXISTS access_explanations (

@@ -92,7 +92,7 @@ def privacy_officer_context(
         "notices": data.standing_findings(con, week, rules, t, info=True),
         "break_glass": data.justified_break_glass(con, monday, sunday, t),
         "files": data.delivered_files(con),
-        "quality": data_quality(con, t),  # the data-quality section: quarantine, validation, rejected files
+        "quality": data_quality(con, week, t),  # the data-quality section: quarantine, validation, rejected files
         **late_context(con, week, settings.timezone),  # rows that arrived after their week was reported
         "coverage_ran": bool(coverage),
         # rules not evaluated, and rules evaluated in part (they have a reason too), with the reason
@@ -154,6 +154,10 @@ def council_context(
             for row in coverage
         ],
         "evaluated": sum(1 for row in coverage if row["status"] == "evaluated"),
+        "incomplete": sum(1 for row in coverage if row["status"] == "incomplete"),
+        "not_evaluated": sum(1 for row in coverage if row["status"] == "not_evaluated"),
+        # a landing file was rejected: the council is told which checks suffered, never which file
+        "rejected_data": any(row["reason_code"] in ("rejected_evidence", "rejected_events") for row in coverage),
         "policy": data.policy_status(con, week),
         "processors": data.processors_with_agreement(con, sunday),
     }

@@ -4,8 +4,9 @@
 - the validation results per feed: each failed expectation (Great Expectations, or the auditor's own
   check named by its reason code) with its failing count and a few examples as file and line — never the
   value, which may be a birth date or another piece of personal data the report does not show;
-- the files rejected as a whole and not delivered again since, which block the audit while they are in
-  the landing folder.
+- the files rejected as a whole that the week was judged without (they lay in the landing folder when
+  it was checked), and the checks they left incomplete or not evaluated; the report names them at its
+  top as well.
 """
 
 from __future__ import annotations
@@ -57,26 +58,33 @@ def validation_results(con) -> list[dict]:
     )
 
 
-def rejected_files(con, t: Translator) -> list[dict]:
-    """Files rejected as a whole and not delivered again since (under the same name), latest first,
-    with why (the reasons of their quarantine entries)."""
+def rejected_files(con, week: str, t: Translator) -> list[dict]:
+    """The landing files rejected as a whole that lay in the landing folder when `week` was checked, with
+    why (the reasons of their quarantine entries) and the checks they left incomplete or not evaluated."""
     return records(
         con,
         f"""
-        SELECT l.feed, l.path,
-               string_agg(DISTINCT coalesce({_reason_labels(t)}[q.reason_code], q.reason)
-                          || coalesce(' (' || q."column" || ')', ''), '; ') AS why
-        FROM landing_files l LEFT JOIN quarantine q ON q.file_hash = l.file_hash
-        LEFT JOIN landing_files later ON later.path = l.path AND later.seq > l.seq
-        WHERE l.status = 'rejected' AND later.path IS NULL
-        GROUP BY l.feed, l.path, l.seq ORDER BY l.seq DESC
+        SELECT r.feed, r.path,
+               (SELECT string_agg(DISTINCT coalesce({_reason_labels(t)}[q.reason_code], q.reason)
+                                  || coalesce(' (' || q."column" || ')', ''), '; ')
+                FROM quarantine q WHERE q.file_hash = r.file_hash) AS why,
+               (SELECT list(cv.rule_id ORDER BY cv.rule_id) FROM coverage cv
+                WHERE cv.week = r.week AND cv.status = 'incomplete' AND list_contains(cv.reason_files, r.path))
+                   AS incomplete,
+               (SELECT list(cv.rule_id ORDER BY cv.rule_id) FROM coverage cv
+                WHERE cv.week = r.week AND cv.status = 'not_evaluated'
+                  AND list_contains(cv.reason_files, r.path)) AS not_evaluated
+        FROM week_rejected_files r
+        WHERE r.week = $week
+        ORDER BY r.feed, r.path
         """,
+        {"week": week},
     )
 
 
-def data_quality(con, t: Translator) -> dict:
+def data_quality(con, week: str, t: Translator) -> dict:
     return {
         "quarantine": quarantine_by_reason(con, t),
         "validation": validation_results(con),
-        "rejected": rejected_files(con, t),
+        "rejected": rejected_files(con, week, t),
     }

@@ -105,7 +105,7 @@ def coverage_rows(con, week: str, rules: Sequence[Rule], t: Translator) -> list[
         f"""
         WITH {catalogue_cte(rules, t.lang)}
         SELECT cv.rule_id, coalesce(c.title, cv.rule_id) AS title, cv.status, cv.reason AS stored_reason,
-               cv.reason_code, cv.reason_feeds, cv.subjects_checked, cv.findings
+               cv.reason_code, cv.reason_feeds, cv.reason_files, cv.subjects_checked, cv.findings
         FROM coverage cv LEFT JOIN catalogue c ON c.rule_id = cv.rule_id
         WHERE cv.week = $week
         ORDER BY c.catalogue_rank NULLS LAST, cv.rule_id
@@ -137,15 +137,27 @@ def coverage_reason(row: dict, partial: dict[str, str], t: Translator, plain: bo
     if code == "missing_feeds" and feeds:
         key = "coverage_reason.missing_feed" if len(feeds) == 1 else "coverage_reason.missing_feeds"
         return t(key, feeds="; ".join(either(entry) for entry in feeds))
-    if code == "partial" and feeds:
-        return "; ".join(
+    def partial_parts() -> list[str]:
+        return [
             t(
                 "coverage_reason.partial",
                 part=t.get(f"coverage_reason.part.{feed}", partial.get(feed, feed)),
                 feed=feed_name(feed),
             )
             for feed in feeds
-        )
+        ]
+
+    if code == "partial" and feeds:
+        return "; ".join(partial_parts())
+    if code in ("rejected_evidence", "rejected_events"):
+        # The privacy officer is told which files; the council only which kind of data (no file names).
+        files = row.get("reason_files") or []
+        if plain:
+            kinds = sorted({feed_name(path.split("/", 1)[0]) for path in files})
+            text = t(f"coverage_reason.{code}_plain", feeds=", ".join(kinds))
+        else:
+            text = t(f"coverage_reason.{code}", files=", ".join(files))
+        return "; ".join([text] + (partial_parts() if code == "rejected_events" else []))
     return row["stored_reason"]
 
 
@@ -290,7 +302,7 @@ def access_figures(con, week: str, monday: date, sunday: date) -> dict:
     )
     evaluated = one(
         con,
-        "SELECT count(*) FROM coverage WHERE week = $week AND rule_id = $rule AND status = 'evaluated'",
+        "SELECT count(*) FROM coverage WHERE week = $week AND rule_id = $rule AND status <> 'not_evaluated'",
         {"week": week, "rule": EXPLAINING_RULE},
     )[0]
     return {
@@ -381,7 +393,7 @@ def family_trend(con, weeks: Sequence[str], rules: Sequence[Rule]) -> dict:
         evaluated AS (
             SELECT DISTINCT cv.week, coalesce(c.family, 'other') AS family
             FROM coverage cv LEFT JOIN catalogue c ON c.rule_id = cv.rule_id
-            WHERE list_contains($weeks, cv.week) AND cv.status = 'evaluated'
+            WHERE list_contains($weeks, cv.week) AND cv.status <> 'not_evaluated'
         )
         SELECT coalesce(n.week, e.week), coalesce(n.family, e.family), coalesce(n.findings, 0)
         FROM counted n FULL JOIN evaluated e ON e.week = n.week AND e.family = n.family
@@ -407,7 +419,7 @@ def policy_status(con, week: str) -> str:
     evaluated, findings = one(
         con,
         """
-        SELECT count(*) FILTER (WHERE status = 'evaluated'),
+        SELECT count(*) FILTER (WHERE status <> 'not_evaluated'),
                (SELECT count(*) FROM findings WHERE week = $week AND rule_id = $rule)
         FROM coverage WHERE week = $week AND rule_id = $rule
         """,

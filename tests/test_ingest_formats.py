@@ -220,19 +220,38 @@ def test_defaults_apply_when_empty_but_not_over_a_value(con, tmp_path):
     assert rows(con, "SELECT policy_id, scope FROM policies") == [("privacy", "board")]
 
 
-def test_a_file_without_rows_is_rejected_as_a_whole(con, tmp_path):
-    # An export that stopped after its header is unusable as a batch, not "nothing happened".
-    write_text(tmp_path / "landing/schools/s.csv", "school_id,name,sector\n")
-    write_text(tmp_path / "landing/schools/s.jsonl", "\n\n")
+def test_a_file_without_records_delivers_nothing_and_is_no_error(con, tmp_path):
+    # An export of an empty selection: a header (CSV), no line (JSONL) or a schema (Parquet), no records.
+    write_text(tmp_path / "landing/consents/c.csv", "consent_id,student_id,given_by_id,given_by_role,purpose,form,given_at\n")
+    write_text(tmp_path / "landing/consents/c.jsonl", "\n\n")
+    write_parquet(
+        con, tmp_path / "landing/schools/s.parquet",
+        "SELECT 'x' AS school_id, 'y' AS name, 'PO' AS sector WHERE false",
+    )  # fmt: skip
 
     result = ingest(con, tmp_path / "landing")
 
-    assert (result.files_rejected, result.files_loaded, result.rows_read) == (2, 0, 0)
-    assert rows(con, "SELECT path, status, rows_read FROM landing_files ORDER BY path") == [
-        ("schools/s.csv", "rejected", 0),
-        ("schools/s.jsonl", "rejected", 0),
+    assert (result.files_rejected, result.files_loaded, result.rows_read, result.rows_quarantined) == (0, 3, 0, 0)
+    assert rows(con, "SELECT path, status, rows_read, rows_loaded FROM landing_files ORDER BY path") == [
+        ("consents/c.csv", "loaded", 0, 0),
+        ("consents/c.jsonl", "loaded", 0, 0),
+        ("schools/s.parquet", "loaded", 0, 0),
     ]
-    assert rows(con, "SELECT DISTINCT reason_code FROM quarantine") == [("no_rows",)]
+    assert quarantine(con) == []
+    assert rows(con, "SELECT count(*) FROM consents") == [(0,)]
+
+
+def test_a_file_without_a_header_is_still_rejected(con, tmp_path):
+    write_text(tmp_path / "landing/schools/empty.csv", "")
+    write_text(tmp_path / "landing/schools/no-required.csv", "school_id,name\n")
+
+    result = ingest(con, tmp_path / "landing")
+
+    assert (result.files_rejected, result.files_loaded) == (2, 0)
+    assert rows(con, "SELECT file, reason_code FROM quarantine ORDER BY file") == [
+        ("schools/empty.csv", "no_header"),
+        ("schools/no-required.csv", "required_column_missing"),
+    ]
 
 
 def test_other_file_types_are_quarantined_not_ignored(con, tmp_path):

@@ -7,10 +7,15 @@ import json
 import pytest
 from ingest_helpers import ingest, rows, warehouse, write_text
 
+from checks.registry import load_catalogue
+from checks.runner import run_checks
 from pipelines.ingest.reasons import FILE_LEVEL, REASON_CODES, ROW_LEVEL
+from pipelines.settings import Settings
 from pipelines.warehouse import connect
 from reports.data_quality import data_quality
 from reports.i18n import LANGUAGES, Translator, load_table
+
+WEEK = "2026-W47"
 
 GUARDIANS = (
     "guardian_id,student_id,relation,parental_authority,valid_from\n"
@@ -70,8 +75,9 @@ def test_the_report_groups_quarantined_rows_by_reason_code_translated_without_va
     write_text(tmp_path / "landing/guardians/g.csv", GUARDIANS)
     write_text(tmp_path / "landing/students/s.csv", "student_id,school_id\ns1,b1\n")
     ingest(con, tmp_path / "landing")
+    run_checks(con, WEEK, Settings())
 
-    dutch = data_quality(con, Translator("nl"))
+    dutch = data_quality(con, WEEK, Translator("nl"))
 
     assert dutch["quarantine"] == [
         {"feed": "guardians", "reason": "onbekende code", "rows": 2},
@@ -82,8 +88,9 @@ def test_the_report_groups_quarantined_rows_by_reason_code_translated_without_va
         {"feed": "students", "reason": "verplichte kolom ontbreekt", "rows": 1},
     ]
     assert dutch["rejected"] == [
-        {"feed": "students", "path": "students/s.csv", "why": "verplichte kolom ontbreekt (birth_date)"}
-    ]
+        {"feed": "students", "path": "students/s.csv", "why": "verplichte kolom ontbreekt (birth_date)",
+         "incomplete": None, "not_evaluated": sorted(r.id for r in load_catalogue() if "students" in r.evidence_feeds())}
+    ]  # fmt: skip
     relation = [v for v in dutch["validation"] if v["column"] == "relation"]
     assert relation == [
         {"feed": "guardians", "expectation": "expect_column_values_to_be_in_set", "column": "relation",
@@ -109,22 +116,24 @@ def test_a_warehouse_from_before_reason_codes_opens_and_gets_the_column(tmp_path
     con = connect(tmp_path / "old.duckdb")
     try:
         assert rows(con, "SELECT reason, reason_code FROM quarantine") == [("unknown code", None)]
-        report = data_quality(con, Translator("en"))
+        report = data_quality(con, WEEK, Translator("en"))
         assert report["quarantine"] == [{"feed": "schools", "reason": "unknown code", "rows": 1}]
     finally:
         con.close()
 
 
-def test_a_rejected_file_delivered_again_is_no_longer_listed_as_waiting(con, tmp_path):
+def test_a_rejected_file_delivered_again_is_no_longer_listed_as_left_out(con, tmp_path):
     path = tmp_path / "landing/students/s.csv"
     write_text(path, "student_id,school_id\ns1,b1\n", mtime=1_000)
     ingest(con, tmp_path / "landing")
-    assert [r["path"] for r in data_quality(con, Translator("en"))["rejected"]] == ["students/s.csv"]
+    run_checks(con, WEEK, Settings())
+    assert [r["path"] for r in data_quality(con, WEEK, Translator("en"))["rejected"]] == ["students/s.csv"]
 
     write_text(path, "student_id,school_id,birth_date\ns1,b1,2012-05-01\n", mtime=2_000)
     ingest(con, tmp_path / "landing")
+    run_checks(con, WEEK, Settings())
 
-    report = data_quality(con, Translator("en"))
+    report = data_quality(con, WEEK, Translator("en"))
     assert report["rejected"] == []
     # the history stays: what validation found in the rejected delivery
     assert [(v["expectation"], v["blocking"]) for v in report["validation"]] == [("required_column_missing", True)]

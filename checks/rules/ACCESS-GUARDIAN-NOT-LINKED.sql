@@ -6,6 +6,7 @@ severity = "high"
 subject_type = "access_event"
 population = "guardian_access_week"
 feeds = ["access_log", "students", "staff", "guardians"]
+consults = ["documents", "consents", "calendar"]
 legal_source = "AVG art. 5(1)(f), 25(2), 32; BW 1:377c"
 [title]
 en = "Guardian viewed a student they are not linked to"

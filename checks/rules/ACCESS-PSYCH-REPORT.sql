@@ -6,6 +6,7 @@ severity = "critical"
 subject_type = "access_event"
 population = "psych_report_access_week"
 feeds = ["access_log", "students", "staff", "involvements"]
+consults = ["guardians", "documents", "consents", "calendar"]
 legal_source = { en = "AVG art. 5(1)(f), 9, 25(2), 32; Ouders & Onderwijs, Sharing student data (a psychological report only for those involved in the assessment)", nl = "AVG art. 5(1)(f), 9, 25(2), 32; Ouders & Onderwijs, Leerlinggegevens delen (een psychologisch rapport alleen voor wie bij het onderzoek betrokken is)" }
 [title]
 en = "Psychological report viewed outside the assessment"

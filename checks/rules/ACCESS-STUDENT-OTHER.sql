@@ -6,6 +6,7 @@ severity = "high"
 subject_type = "access_event"
 population = "student_access_week"
 feeds = ["access_log", "students", "staff"]
+consults = ["guardians", "documents", "consents", "calendar"]
 legal_source = "AVG art. 5(1)(f), 25(2), 32; Kennisnet Normenkader IBP SM.04"
 [title]
 en = "Student viewed another student's data"

@@ -6,6 +6,7 @@ severity = "high"
 subject_type = "access_event"
 population = "identified_access_week"
 feeds = ["access_log", "students", "staff"]
+consults = ["guardians", "documents", "consents", "calendar"]
 legal_source = { en = "AVG art. 5(1)(f), 32; Kennisnet Normenkader IBP SM.04; Ouders & Onderwijs, Sharing student data (register of who viewed what)", nl = "AVG art. 5(1)(f), 32; Kennisnet Normenkader IBP SM.04; Ouders & Onderwijs, Leerlinggegevens delen (register van wie wat heeft ingezien)" }
 [partial]
 guardians = "guardian actors"

@@ -5,6 +5,7 @@ severity = "medium"
 subject_type = "agreement"
 population = "agreements_in_force_week"
 feeds = ["recipients", "processor_agreements"]
+consults = ["students"]
 legal_source = { en = "AVG art. 28(3)(f), 28(3)(g); Privacyconvenant Onderwijs (model processor agreement)", nl = "AVG art. 28(3)(f), 28(3)(g); Privacyconvenant Onderwijs (model-verwerkersovereenkomst)" }
 [title]
 en = "Processor agreement incomplete"

@@ -5,6 +5,7 @@ severity = "high"
 subject_type = "disclosure"
 population = "processor_disclosures_week"
 feeds = ["disclosures", "recipients", "processor_agreements"]
+consults = ["students"]
 legal_source = { en = "AVG art. 28(1), 28(3); Privacyconvenant Onderwijs (model processor agreement)", nl = "AVG art. 28(1), 28(3); Privacyconvenant Onderwijs (model-verwerkersovereenkomst)" }
 [title]
 en = "Processor without a processor agreement"

@@ -5,6 +5,7 @@ severity = "medium"          # high when the bsn is sent
 subject_type = "disclosure"
 population = "processor_disclosures_week"
 feeds = ["disclosures", "recipients", "processor_agreements"]
+consults = ["students"]
 legal_source = "AVG art. 4(5), 25, 32(1)(a); WPO art. 178a (ECK iD); Privacyconvenant Onderwijs"
 [title]
 en = "Direct identifiers sent to an educational content supplier"

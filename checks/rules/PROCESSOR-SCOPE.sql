@@ -5,6 +5,7 @@ severity = "medium"          # high when an uncovered category is special
 subject_type = "disclosure"
 population = "processor_disclosures_week"
 feeds = ["disclosures", "recipients", "processor_agreements"]
+consults = ["students"]
 legal_source = { en = "AVG art. 28(3); Privacyconvenant Onderwijs (model processor agreement, privacy annex)", nl = "AVG art. 28(3); Privacyconvenant Onderwijs (model-verwerkersovereenkomst, privacybijlage)" }
 [title]
 en = "Processor agreement does not cover the data"

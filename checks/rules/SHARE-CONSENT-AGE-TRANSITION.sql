@@ -6,6 +6,7 @@ severity = "info"            # always: not a violation
 subject_type = "disclosure"
 population = "consent_disclosures_week"
 feeds = ["disclosures", "consents", "students"]
+consults = ["guardians"]
 legal_source = { en = "AVG art. 7(3), 8; UAVG art. 5; Ouders & Onderwijs (from 16 the student decides)", nl = "AVG art. 7(3), 8; UAVG art. 5; Ouders & Onderwijs (vanaf 16 jaar beslist de leerling zelf)" }
 [title]
 en = "Parental consent, student now 16 or older"

@@ -6,6 +6,7 @@ severity = "high"            # critical when a special category is disclosed
 subject_type = "disclosure"
 population = "consent_disclosures_week"
 feeds = ["disclosures", "consents", "students"]
+consults = ["guardians"]
 legal_source = { en = "AVG art. 5(1)(b), 6(1)(a), 7(1); Ouders & Onderwijs (consent used for that purpose only)", nl = "AVG art. 5(1)(b), 6(1)(a), 7(1); Ouders & Onderwijs (toestemming alleen gebruikt voor dat doel)" }
 [title]
 en = "Disclosure outside the scope of the consent"

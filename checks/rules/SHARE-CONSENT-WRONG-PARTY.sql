@@ -6,6 +6,7 @@ severity = "high"            # critical when a special category is disclosed
 subject_type = "disclosure"
 population = "consent_disclosures_week"
 feeds = ["disclosures", "consents", "students"]
+consults = ["guardians"]
 legal_source = "AVG art. 8; UAVG art. 5; AVG art. 7(1)"
 [title]
 en = "Consent given by the wrong person"

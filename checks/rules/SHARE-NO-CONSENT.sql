@@ -6,6 +6,7 @@ severity = "high"            # critical when a special category is disclosed
 subject_type = "disclosure"
 population = "consent_disclosures_week"
 feeds = ["disclosures", "consents", "students"]
+consults = ["guardians"]
 legal_source = { en = "AVG art. 4(11), 6(1)(a), 7(1); recital 32", nl = "AVG art. 4(11), 6(1)(a), 7(1); overweging 32" }
 [title]
 en = "Disclosure on consent without a consent"

@@ -1,9 +1,11 @@
 """The ingest's two checks per feed, generated from the contract, as plain data (Dagster asset checks
 are made of them in pipelines.assets, and the command line words its message from them).
 
-- `<feed>_batches_usable` (blocking): fails while a file of the feed that is in the landing folder now
-  was rejected as a whole (no header, required column missing, wrong file type, no rows, ...). It keeps
-  failing until the file is fixed (dropped again with new content) or removed.
+- `<feed>_batches_usable` (a warning): fails while a file of the feed that is in the landing folder now
+  was rejected as a whole (no header, required column missing, wrong file type, ...). It keeps failing
+  until the file is fixed (dropped again with new content) or removed. It does not stop the audit: the
+  week is checked without the file, and coverage says which rules are incomplete or not evaluated
+  (spec/landing.md).
 - `<feed>_rows_valid` (a warning): fails while a file of the feed in the landing folder had rows
   quarantined; its metadata says which expectation failed, how often, and on which lines (no values:
   the Dagster UI is not the privacy officer's report).
@@ -20,14 +22,13 @@ from dataclasses import dataclass, field
 from pipelines.contract import FEEDS
 from pipelines.ingest.files import LandingFile
 
-WHAT_TO_DO = "fix the file and drop it into the landing folder again (or remove it), then run again"
+WHAT_TO_DO = "fix the file and drop it into the landing folder again (or remove it), then run the week again"
 
 
 @dataclass(frozen=True)
 class CheckSpec:
     name: str
     feed: str
-    blocking: bool
     description: str
 
 
@@ -45,16 +46,15 @@ def check_specs() -> list[CheckSpec]:
             CheckSpec(
                 f"{feed}_batches_usable",
                 feed,
-                True,
-                f"Every {feed} file in the landing folder can be used as a whole (header, file type, rows). "
-                "Blocks the audit until a rejected file is fixed or removed.",
+                f"Every {feed} file in the landing folder can be used as a whole (file type, header, required "
+                "columns). A rejected file does not stop the audit: the week is checked without it, and the "
+                "rules that need its data are incomplete or not evaluated until it is fixed or removed.",
             )
         )
         specs.append(
             CheckSpec(
                 f"{feed}_rows_valid",
                 feed,
-                False,
                 f"No row of a {feed} file in the landing folder breaks the contract (Great Expectations "
                 "suite generated from the contract, and parsing); failing rows are quarantined.",
             )
@@ -133,7 +133,7 @@ def evaluate(con, present: list[LandingFile]) -> list[CheckOutcome]:
         failing.setdefault(row["feed"], []).append(row)
     outcomes = []
     for spec in check_specs():
-        if spec.blocking:
+        if spec.name.endswith("_batches_usable"):
             files = rejected.get(spec.feed, [])
             metadata = {"rejected_files": len(files)}
             if files:
@@ -158,16 +158,16 @@ def evaluate(con, present: list[LandingFile]) -> list[CheckOutcome]:
     return outcomes
 
 
-def blocked_message(con, present: list[LandingFile], stopped: bool = True) -> str | None:
-    """One line for the command line when rejected files block the audit (`stopped`: it did stop);
-    None when none does."""
+def rejected_message(con, present: list[LandingFile]) -> str | None:
+    """One line for the command line when files of the landing folder were rejected as a whole (the
+    audit went on without them); None when none was."""
     files = rejected_files(con, present)
     if not files:
         return None
     listed = "; ".join(f"{f['path']} ({f['why']})" for f in files)
     many = len(files) > 1
-    consequence = "so the audit stopped" if stopped else "the audit will not run until then"
     return (
-        f"{len(files)} landing file{'s' if many else ''} cannot be used as a whole, {consequence}: "
-        f"{listed}. To go on, {WHAT_TO_DO}."
+        f"{len(files)} landing file{'s' if many else ''} cannot be used as a whole and "
+        f"{'were' if many else 'was'} left out, so the audit is incomplete: {listed}. "
+        f"To complete it, {WHAT_TO_DO}."
     )

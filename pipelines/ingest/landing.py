@@ -99,15 +99,32 @@ def ingest_landing(con, landing: Path, settings: Settings, progress: Progress | 
             if progress is not None:
                 progress(_progress_line(done, len(new), file, status, counts))
         # For the bundles, files_* count bundles and rows_loaded counts the involvements derived.
-        for bundle in ingest_bundles(con, Path(landing), progress):
+        bundles = ingest_bundles(con, Path(landing), progress)
+        for bundle in bundles:
             if bundle.status == "skipped":
                 result.add(ONEROSTER, files_skipped=1)
             else:
                 result.add_file(ONEROSTER, bundle.status, bundle.counts)
+        _record_present(con, [(f.sha256, f.feed, f.relative) for f in present]
+                        + [(b.file_hash, ONEROSTER, b.path) for b in bundles])  # fmt: skip
     finally:
         for table in _TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
     return result
+
+
+def _record_present(con, files: list[tuple[str, str, str]]) -> None:
+    """What the landing folder holds now, (file_hash, feed, path): the check phase judges a week without
+    the rejected files among them (checks.runner)."""
+    con.begin()
+    try:
+        con.execute("DELETE FROM landing_present")
+        if files:
+            con.executemany("INSERT INTO landing_present VALUES (?, ?, ?)", files)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
 
 
 def _ingest_file(con, file: LandingFile, seq: int, validator: Validator) -> tuple[str, FileCounts]:

@@ -31,6 +31,7 @@ FEED = "oneroster"
 class BundleOutcome:
     path: str  # 'oneroster/<bundle>', relative to the landing folder
     status: str  # 'loaded', 'rejected' or 'skipped'
+    file_hash: str  # the bundle's hash (bundle_hash), as landing_files knows it
     version: str | None = None  # the OneRoster version read (None when skipped or not a bundle)
     # rows_read: records in the files read; rows_loaded: involvements derived; rows_quarantined:
     # records with a note; rows_replaced: involvements of the bundle's earlier delivery replaced.
@@ -73,14 +74,14 @@ def _ingest_bundle(con, folder: Path) -> BundleOutcome:
     digest = bundle_hash(folder)
     delivered = _delivered(con, path, digest)
     if delivered == "latest":
-        return BundleOutcome(path, "skipped")
+        return BundleOutcome(path, "skipped", digest)
     read = read_bundle(con, folder)
     status = "rejected" if read.rejected else "loaded"
     if status == "loaded":
         derive(con, read.files)
     counts = FileCounts(rows_read=read.rows_read)
     _record(con, path, folder.name, digest, status, counts, forget_earlier=delivered == "earlier")
-    return BundleOutcome(path, status, read.version, counts)
+    return BundleOutcome(path, status, digest, read.version, counts)
 
 
 def _stray_file(con, file: Path) -> BundleOutcome:
@@ -89,7 +90,7 @@ def _stray_file(con, file: Path) -> BundleOutcome:
     digest = hashlib.sha256(f"{path}\n{sha256_of(file)}".encode()).hexdigest()
     delivered = _delivered(con, path, digest)
     if delivered == "latest":
-        return BundleOutcome(path, "skipped")
+        return BundleOutcome(path, "skipped", digest)
     con.execute(NOTES_DDL)
     con.execute(
         "INSERT INTO _or_notes VALUES ('', NULL, NULL, NULL, ?)",
@@ -97,7 +98,7 @@ def _stray_file(con, file: Path) -> BundleOutcome:
     )
     counts = FileCounts()
     _record(con, path, None, digest, "rejected", counts, forget_earlier=delivered == "earlier")
-    return BundleOutcome(path, "rejected", None, counts)
+    return BundleOutcome(path, "rejected", digest, None, counts)
 
 
 def _delivered(con, path: str, digest: str) -> str:

@@ -17,7 +17,7 @@ NO_HEADER = "no_header"  # an empty file, or no header line
 BAD_HEADER = "bad_header"  # the header line cannot be read (not UTF-8, broken quoting)
 REQUIRED_COLUMN_MISSING = "required_column_missing"
 DUPLICATE_COLUMN = "duplicate_column"
-NO_ROWS = "no_rows"  # a header (or nothing) but not a single record
+NO_ROWS = "no_rows"  # not produced any more (a header without records delivers nothing); kept for old warehouses
 
 # One record cannot be read as a row.
 WRONG_COLUMN_COUNT = "wrong_column_count"
