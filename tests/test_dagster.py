@@ -76,6 +76,26 @@ def test_sensor_requests_an_ingest_only_for_new_content(tmp_path):
     assert len(changed.run_requests) == 1 and changed.run_requests[0].run_key != request.run_key
 
 
+def test_sensor_requests_an_ingest_for_a_file_the_ingest_will_reject_and_when_one_is_removed(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "access_log").mkdir(parents=True)
+    (landing / "access_log" / "export.xlsx").write_bytes(b"PK\x03\x04 not a contract format")
+    first, _ = _sensor(landing)
+    assert len(first.run_requests) == 1  # the ingest records it, and the week's report says so
+
+    (landing / "access_log" / "export.xlsx").unlink()
+    removed, _ = _sensor(landing, first.cursor)
+    [request] = removed.run_requests  # the audit is complete again once the file is gone
+    assert request.tags["removed_files"] == "1" and request.run_key != first.run_requests[0].run_key
+    assert _sensor(landing, removed.cursor)[0].run_requests == []
+
+    # Dropped again: the same bytes, but the folder changed since: another ingest, with a key of its own.
+    (landing / "access_log" / "export.xlsx").write_bytes(b"PK\x03\x04 not a contract format")
+    again, _ = _sensor(landing, removed.cursor)
+    assert len(again.run_requests) == 1
+    assert again.run_requests[0].run_key not in {first.run_requests[0].run_key, request.run_key}
+
+
 def test_sensor_sees_a_new_oneroster_bundle(tmp_path):
     landing = tmp_path / "landing"
     bundle = landing / "oneroster" / "export-2026-11"
