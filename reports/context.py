@@ -19,6 +19,7 @@ from reports.charts import trend_svg
 from reports.data_quality import data_quality
 from reports.i18n import Translator
 from reports.late_data import late_context
+from reports.suppression import HIDDEN, SHOWN, Count, WeekCounts, suppress, suppress_week
 
 TREND_WEEKS = 8
 
@@ -108,47 +109,62 @@ def privacy_officer_context(
 def council_context(
     con, week: str, sunday: date, rules: Sequence[Rule], t: Translator, settings: Settings
 ) -> dict:
-    """Counts only, each small one suppressed; notices (info) are not findings and are counted apart."""
+    """Counts only, each small one suppressed, and more where a total would give a small one away
+    (reports/suppression.py); notices (info) are not findings and are counted apart.
+
+    The week's row of the trend is the school table's family totals, and the tile their sum: all three
+    come from one suppressed table. Every earlier week of the trend shows its totals as that week's own
+    summary showed them, so that two summaries side by side give nothing away either."""
     threshold = settings.small_count_threshold
     weeks = previous_weeks(week, TREND_WEEKS)
-    per_school = data.counts_per_school_and_family(con, week, rules)
+    per_week = {w: data.counts_per_school_and_family(con, w, rules) for w in weeks}  # eight small queries
+    per_school = per_week[week]
     trend = data.family_trend(con, weeks, rules)
     coverage = data.coverage_rows(con, week, rules, t)
     notices = data.notices_count(con, week)
+    tables = {w: suppressed_week(table, threshold) for w, table in per_week.items()}
+    this_week = tables[week]
 
-    def count(value: int) -> str:
-        return t.count(value, threshold)
+    def count(value: Count) -> str:
+        return t("council.suppression.hidden") if value.status == HIDDEN else t.count(value.value, threshold)
 
-    def trend_cell(value: int | None) -> str:
-        return t("council.trend.not_checked") if value is None else count(value)
+    def trend_cell(w: str, family: str) -> str:
+        if trend["weeks"][w][family] is None:
+            return t("council.trend.not_checked")
+        return count(tables[w].families.get(family, Count(0, SHOWN)))
 
-    def week_total(counts: dict[str, int | None]) -> int | None:
-        """Findings of a week over the families checked; None when none was."""
-        checked = [n for n in counts.values() if n is not None]
-        return sum(checked) if checked else None
+    def checked(w: str) -> bool:
+        return any(n is not None for n in trend["weeks"][w].values())
 
-    return {
-        "heading": week_heading(week, t, with_dates=False),
-        "threshold": threshold,
-        "total": count(week_total(trend["weeks"][week]) or 0),
-        "notices": count(notices) if notices else None,
-        "families": per_school["families"],
+    shown = {
+        "total": count(this_week.total),
+        # no sum shows the notices: only their own label can give them away ("fewer than 2" is 1)
+        "notices": count(Count(notices, suppress({"n": notices}, [], threshold)["n"])) if notices else None,
         "school_rows": [
             {
                 "label": row["name"] if row["kind"] == "school" else t(f"council.school_{row['kind']}"),
-                "counts": [count(row["counts"][f]) for f in per_school["families"]],
+                "counts": [count(this_week.cells[n][f]) for f in per_school["families"]],
             }
-            for row in per_school["rows"]
+            for n, row in enumerate(per_school["rows"])
         ],
-        "trend_families": trend["families"],
         "trend": [
             {
                 "week": week_heading(w, t, with_dates=False),
-                "checked": week_total(trend["weeks"][w]) is not None,
-                "counts": [trend_cell(trend["weeks"][w][f]) for f in trend["families"]],
+                "checked": checked(w),
+                "counts": [trend_cell(w, f) for f in trend["families"]],
             }
             for w in weeks
         ],
+    }
+    rows = shown["school_rows"] + shown["trend"]
+    labels = [shown["total"], shown["notices"], *(label for row in rows for label in row["counts"])]
+    return {
+        **shown,
+        "heading": week_heading(week, t, with_dates=False),
+        "threshold": threshold,
+        "hidden_shown": t("council.suppression.hidden") in labels,  # then the summary says why
+        "families": per_school["families"],
+        "trend_families": trend["families"],
         "checks": [
             {"title": row["title"], "status": row["status"], "reason": row["plain_reason"]}
             for row in coverage
@@ -161,3 +177,9 @@ def council_context(
         "policy": data.policy_status(con, week),
         "processors": data.processors_with_agreement(con, sunday),
     }
+
+
+def suppressed_week(per_school: dict, threshold: int) -> WeekCounts:
+    """A week's table of counts_per_school_and_family, suppressed; its rows by position."""
+    counts = {n: row["counts"] for n, row in enumerate(per_school["rows"])}
+    return suppress_week(counts, per_school["families"], threshold)

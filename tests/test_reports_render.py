@@ -430,20 +430,48 @@ def test_council_summary_suppresses_small_counts(report_outputs):
         "0",
         "fewer than 5",
     ]
-    assert table_row(findings, "Lyceum Noord &amp; Zuid")[1:] == ["6", "0", "0", "0", "0"]
-    nl = section(text(report_outputs, "nl", "council-summary.html"), "findings")
+    # The trend shows access 7 for the week: with Noord's 6 shown, Linde's access would be 7 - 6 = 1.
+    # And the week's 9 less access 7 leaves 2 for consent and standing, so both would be 1.
+    assert table_row(findings, "Lyceum Noord &amp; Zuid")[1:] == ["hidden", "0", "0", "0", "0"]
+    assert re.search(r'<span class="value">\s*hidden\s*</span>', findings)  # the tile
+    assert "Findings this week: hidden." in findings
+    assert "Some numbers read “hidden”." in html  # and why
+    assert "Besides these findings the checks gave fewer than 5 reminders" in findings  # a count of its own
+    nl_html = text(report_outputs, "nl", "council-summary.html")
+    nl = section(nl_html, "findings")
     assert table_row(nl, "Basisschool De Linde")[1] == "minder dan 5"
+    assert table_row(nl, "Lyceum Noord &amp; Zuid")[1] == "verborgen"
+    assert "Bevindingen deze week: verborgen." in nl
+    assert "Sommige aantallen staan er als “verborgen”." in nl_html
 
 
-def test_council_summary_does_not_count_notices_as_findings(report_outputs):
-    findings = section(text(report_outputs, "en", "council-summary.html"), "findings")
+def test_council_summary_says_why_only_when_it_hides_more(report_warehouse, report_catalogue):
+    # with threshold 10 every count of the week is small, the week's 9 too: none of them can be worked out
+    t = Translator("en")
+    _, sunday = parse_week(WEEK)
+    context = council_context(
+        report_warehouse, WEEK, sunday, report_catalogue, t, Settings(small_count_threshold=10)
+    )
+    html = render_html("council-summary.html", t, None, **context)
+    findings = section(html, "findings")
+    assert table_row(findings, "Lyceum Noord &amp; Zuid")[1] == "fewer than 10"
+    assert "Findings this week: fewer than 10." in findings
+    assert "hidden" not in findings and 'id="suppression"' not in html
+
+
+def test_council_summary_does_not_count_notices_as_findings(report_warehouse, report_catalogue):
+    # threshold 1 hides nothing, so that the total can be read
+    t = Translator("en")
+    _, sunday = parse_week(WEEK)
+    context = council_context(
+        report_warehouse, WEEK, sunday, report_catalogue, t, Settings(small_count_threshold=1)
+    )
+    findings = section(render_html("council-summary.html", t, None, **context), "findings")
     # ten findings this week, one of them a notice (an agreement to renew, of the board): nine counted
     assert "Findings this week: 9." in findings
     with pytest.raises(AssertionError):  # the notice was the board's only finding: no board row
         table_row(findings, "School board (not tied to one school)")
-    assert (
-        "Besides these findings the checks gave fewer than 5 reminders, which are not violations" in findings
-    )
+    assert "Besides these findings the checks gave 1 reminders, which are not violations" in findings
 
 
 def test_council_trend_per_family_with_suppression_and_weeks_not_checked(report_outputs):
