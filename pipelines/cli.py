@@ -22,6 +22,7 @@ from checks.registry import SEVERITIES, SEVERITY_RANK
 from pipelines.boards import DEFAULT_BOARD, Board, BoardsError
 from pipelines.generate import GenerateError
 from pipelines.resources import DEFAULT_DB, DEFAULT_OUT
+from pipelines.safe_text import neutralise
 from pipelines.settings import ConfigError, load_settings
 from pipelines.weeks import WeekError, last_complete_week, parse_week
 
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (UsageError, ConfigError, WeekError, GenerateError, SettingsError, BoardsError) as exc:
-        print(f"schoolaudit: error: {exc}", file=sys.stderr)
+        print(f"schoolaudit: error: {neutralise(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("schoolaudit: interrupted", file=sys.stderr)
@@ -296,7 +297,9 @@ def _board_process(args, board: Board) -> int:
 
 
 def _say(text: str) -> None:
-    print(text, flush=True)
+    """One line of output. Landing file names, ids and reasons in it may come from the inputs: a control
+    or bidirectional character in them is printed as a marker, so it cannot rewrite or forge a line."""
+    print(neutralise(text), flush=True)
 
 
 def _landing(path: str) -> Path:

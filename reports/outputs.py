@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from checks.registry import SEVERITIES, Rule
+from pipelines.safe_text import csv_cell_sql
 from reports.files import write_atomic
 from reports.i18n import Translator, sql_literal
 
@@ -216,16 +217,39 @@ def _columns(names: Sequence[str]) -> str:
     return ", ".join(f'"{n}"' for n in names)
 
 
-def _write_csv(con, sql: str, params: dict, target: Path) -> Path:
+# Types whose values are written as they are: numbers, truth values, dates and times. A spreadsheet reads
+# such a cell as a value, never as a formula: even a negative number is only a minus sign and digits (the
+# CSVs' numbers today are line numbers and counts, never below zero).
+_NOT_TEXT_TYPES = frozenset({
+    "boolean", "tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint", "uinteger",
+    "ubigint", "uhugeint", "float", "double", "decimal", "date", "time", "time with time zone", "timestamp",
+    "timestamp with time zone", "timestamp_s", "timestamp_ms", "timestamp_ns", "interval", "null",
+})  # fmt: skip
+
+
+def _csv_cell(name: str, column_type) -> str:
+    quoted = '"' + name.replace('"', '""') + '"'
+    if column_type.id in _NOT_TEXT_TYPES:
+        return quoted
+    return f"{csv_cell_sql(f'CAST({quoted} AS VARCHAR)')} AS {quoted}"
+
+
+def write_csv(con, sql: str, params: dict, target: Path) -> Path:
+    """Write the rows of `sql` to the CSV file `target` (atomically), the way every CSV of the auditor is
+    written: each text cell neutralised (pipelines.safe_text) and spreadsheet-safe (a leading ' before
+    =, +, -, @, a tab or a carriage return), in the same query; numbers, dates and times as they are."""
+
     def fill(tmp: Path) -> None:
-        con.sql(sql, params=params).write_csv(str(tmp), header=True, sep=",", quotechar='"')
+        relation = con.sql(sql, params=params)
+        cells = ", ".join(_csv_cell(name, kind) for name, kind in zip(relation.columns, relation.types, strict=True))
+        relation.project(cells).write_csv(str(tmp), header=True, sep=",", quotechar='"')
 
     return write_atomic(target, fill)
 
 
 def write_findings_csv(con, week: str, target: Path, rules: Sequence[Rule], t: Translator) -> Path:
     sql = f"SELECT {_columns(FINDINGS_COLUMNS)} FROM ({findings_sql(rules, t)}) ORDER BY {FINDINGS_ORDER}"
-    return _write_csv(con, sql, {"week": week}, target)
+    return write_csv(con, sql, {"week": week}, target)
 
 
 def write_coverage_csv(con, week: str, target: Path, rules: Sequence[Rule]) -> Path:
@@ -236,7 +260,7 @@ def write_coverage_csv(con, week: str, target: Path, rules: Sequence[Rule]) -> P
         WHERE cv.week = $week
         ORDER BY c.catalogue_rank NULLS LAST, cv.rule_id
     """
-    return _write_csv(con, sql, {"week": week}, target)
+    return write_csv(con, sql, {"week": week}, target)
 
 
 def write_quarantine_csv(con, target: Path) -> Path:
@@ -245,4 +269,4 @@ def write_quarantine_csv(con, target: Path) -> Path:
         SELECT {_columns(QUARANTINE_COLUMNS)} FROM quarantine
         ORDER BY feed, file, line NULLS FIRST, "column", reason, value
     """
-    return _write_csv(con, sql, {}, target)
+    return write_csv(con, sql, {}, target)

@@ -1,6 +1,7 @@
 """Property test: names, ids and free text with awkward content (markup, quotes, right-to-left text,
 emoji, newlines, very long strings) never reach the council summary, and reach the privacy officer's
-report only as escaped text.
+report only as escaped text, with their control and bidirectional characters shown as markers
+(pipelines.safe_text): the report itself carries none of them.
 
 Every field of the inputs gets a string of its own (tests/awkward_fixtures.py), starting with a marker
 that nothing else in a report contains. The reports are written with reports.write_outputs; in the
@@ -24,6 +25,7 @@ from markupsafe import escape
 from report_fixtures import EPOCH, SETTINGS, WEEK
 
 import reports
+from pipelines.safe_text import neutralise
 from reports import write_outputs
 
 pytest_plugins = ("report_fixtures",)  # report_catalogue
@@ -150,13 +152,20 @@ def plain(report_catalogue) -> dict[str, dict[str, ParsedHTML]]:
 # ---- the checks ---------------------------------------------------------------------------------------
 
 
+def unsafe_characters(text: str) -> set[str]:
+    """The characters of `text` that the reports never show, apart from the line ends of the template."""
+    return {c for c in set(text) if neutralise(c) != c} - {"\n"}
+
+
 def check_officer_report(html: str, values: dict[str, str], plain: ParsedHTML) -> None:
     parsed = ParsedHTML(html)
     # No element, attribute or comment came from an input: the document has the plain one's structure.
     assert parsed.structure == plain.structure
     assert "<script" not in html.lower()
+    assert unsafe_characters(html) == set()
     for field, value in values.items():
         shown = html.count(marker(field))
+        value = neutralise(value)  # as the report shows it
         # every appearance is the whole string, escaped
         assert shown == html.count(str(escape(value))), field
         if FIELDS[field] == "shown":
@@ -177,6 +186,7 @@ def check_council_summary(text: str, values: dict[str, str], plain: ParsedHTML) 
 
     The school names are the one input text it shows: they are cut out of `text` first, so that no
     piece can run from a school name into the text around it, and pieces of them are allowed."""
+    values = {field: neutralise(value) for field, value in values.items()}  # as a report would show them
     schools = [values[name] for name in SCHOOL_NAMES]
     for school in schools:
         text = text.replace(school, "\0")
@@ -209,8 +219,9 @@ def test_awkward_inputs_are_escaped_for_the_officer_and_absent_for_the_council(p
     council = ParsedHTML(html["council-summary.html"])
     assert council.structure == plain[lang]["council-summary.html"].structure
     check_council_summary(council_text(council), values, plain[lang]["council-summary.html"])
+    assert unsafe_characters(html["council-summary.html"]) == set()
     for name in SCHOOL_NAMES:  # the one input text the council summary shows, as text
-        assert values[name] in council.text
+        assert neutralise(values[name]) in council.text
 
 
 # ---- the checks can fail ------------------------------------------------------------------------------
