@@ -25,6 +25,7 @@ auditor's own (reports.files.replaced_folder creates each one afresh).
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -65,7 +66,8 @@ def make_dirs(folder: str | Path) -> Path:
 def make_private(path: str | Path) -> bool:
     """Make a file (0600) or folder (0700) of ours owner-only, when it exists; True when it does.
 
-    A path owned by someone else is left alone (only its owner may change it)."""
+    A path owned by someone else is left alone (only its owner may change it), and so is one on a
+    read-only file system (a warehouse snapshot opened to read: nothing can change it)."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -74,7 +76,11 @@ def make_private(path: str | Path) -> bool:
         return True
     mode = DIR_MODE if stat.S_ISDIR(info.st_mode) else FILE_MODE
     if stat.S_IMODE(info.st_mode) != mode:
-        os.chmod(path, mode)
+        try:
+            os.chmod(path, mode)
+        except OSError as exc:
+            if exc.errno != errno.EROFS:
+                raise
     return True
 
 
@@ -90,11 +96,3 @@ def open_private(path: str | Path, flags: int = os.O_RDWR) -> int:
         raise
     return fd
 
-
-def make_tree_private(root: str | Path) -> None:
-    """Every file (0600) and folder (0700) under `root`, and `root` itself: for a tree the auditor wrote
-    as a whole (generated landing data). One chmod per file, never per row."""
-    make_private(root)
-    for folder, folders, files in os.walk(root):
-        for name in folders + files:
-            make_private(os.path.join(folder, name))
