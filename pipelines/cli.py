@@ -19,6 +19,7 @@ from pathlib import Path
 
 from checks.context import SettingsError
 from checks.registry import SEVERITIES, SEVERITY_RANK
+from pipelines import private
 from pipelines.boards import DEFAULT_BOARD, Board, BoardsError
 from pipelines.generate import GenerateError
 from pipelines.resources import DEFAULT_DB, DEFAULT_OUT
@@ -39,6 +40,7 @@ class UsageError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    private.restrict_umask()  # every file this run writes is the owner's only (pipelines.private)
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -344,7 +346,7 @@ def _usable_db(path: str) -> None:
 
 def _creatable(folder: Path, what: str) -> None:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private.make_dirs(folder)  # the folders it creates 0700; an existing one is left as it is
     except OSError as exc:
         raise UsageError(f"{what} {folder} cannot be created: {exc.strerror}") from None
     if not folder.is_dir():

@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
+from pipelines import private
 from pipelines.assets import audit_assets
 from pipelines.boards import Board
 from pipelines.jobs import audit_jobs
@@ -68,4 +69,5 @@ def executor_config(path: Path) -> dict:
 def defs() -> dg.Definitions:
     """Loaded by Dagster's tools, not on import: the command line imports build_definitions from here
     without reading the SCHOOLAUDIT_* variables."""
+    private.restrict_umask()  # the code location's process: every file it writes is the owner's only
     return build_definitions(boards_from_env(), executor_from_env())

@@ -10,10 +10,10 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines import faults
+from pipelines import faults, private
 from pipelines.boards import DEFAULT_BOARD, Board, load_boards, single_board
 from pipelines.settings import Settings, load_settings
-from pipelines.warehouse import ensure_schema, warehouse_lock
+from pipelines.warehouse import ensure_schema, make_warehouse_private, warehouse_lock
 
 DEFAULT_DB = "data/warehouse.duckdb"
 DEFAULT_OUT = "out/reports"
@@ -71,7 +71,8 @@ class Warehouse(dg.ConfigurableResource):
     A connection is held under the warehouse's exclusive lock (pipelines.warehouse.warehouse_lock), so
     the sensor's and the schedule's runs and a `schoolaudit run` at the same time take turns, the
     waiting one saying so, instead of failing on DuckDB's lock. Each board has its own warehouse file,
-    so runs of different boards never wait for each other.
+    so runs of different boards never wait for each other. Its files are the owner's only, as with
+    pipelines.warehouse.connect (this is where an asset's execution opens the warehouse).
     """
 
     database: str = DEFAULT_DB
@@ -79,12 +80,14 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connection(self):
-        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        private.restrict_umask()  # before DuckDB creates the file, and for the WAL it creates later
+        private.make_dirs(Path(self.database).parent)
         with (
             warehouse_lock(self.database, on_wait=_log_waiting),
             DuckDBResource(database=self.database).get_connection() as con,
         ):
             try:  # closed here too: get_connection does not close it when the block raises
+                make_warehouse_private(self.database)
                 # The time zone is set after connecting: DuckDB loads ICU lazily, not from the connect config.
                 con.execute(f"SET TimeZone = '{self.timezone}'")
                 ensure_schema(con)

@@ -2,6 +2,9 @@
 
 Every connection runs in the configured time zone, so that casting a TIMESTAMPTZ to DATE gives the
 local calendar date the rules compare on, and a timestamp without offset is read as local time.
+
+The warehouse holds every student's personal data: its file, WAL, lock file and spill folder are the
+owner's only (pipelines.private).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import private
 from pipelines.contract import FEEDS
 
 # Lineage columns on every canonical row: which delivered file and line it came from.
@@ -162,9 +166,11 @@ def canonical_ddl() -> str:
 def connect(path: str | Path, timezone: str = "Europe/Amsterdam", read_only: bool = False):
     """Open the warehouse, create what is missing, and set the session time zone."""
     path = Path(path)
+    private.restrict_umask()  # before DuckDB creates the file, and for the WAL it creates later
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private.make_dirs(path.parent)
     con = duckdb.connect(str(path), read_only=read_only)
+    make_warehouse_private(path)
     con.execute(f"SET TimeZone = '{_quote(timezone)}'")
     # DuckDB's memory ceiling (e.g. '4GB'); beyond it, it spills to disk. Unset: DuckDB's default.
     if os.environ.get("SCHOOLAUDIT_MEMORY_LIMIT"):
@@ -172,6 +178,18 @@ def connect(path: str | Path, timezone: str = "Europe/Amsterdam", read_only: boo
     if not read_only:
         ensure_schema(con)
     return con
+
+
+def make_warehouse_private(database: str | Path) -> None:
+    """The warehouse's own files owner-only: right after DuckDB created them, and an older warehouse
+    left readable by others is tightened (we own these files, so this is one stat each). The WAL that
+    DuckDB creates later, at a write, is owner-only by the umask (pipelines.private)."""
+    for path in (Path(database), wal_path(database), Path(f"{database}.tmp")):
+        private.make_private(path)
+
+
+def wal_path(database: str | Path) -> Path:
+    return Path(f"{database}.wal")
 
 
 def ensure_schema(con) -> None:
@@ -237,7 +255,7 @@ def warehouse_lock(
                 held[2] -= 1
         return
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private.make_dirs(path.parent)
     mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     with _open_lock_file(path) as handle:  # closing the file releases the lock
         try:
@@ -264,7 +282,7 @@ def warehouse_lock(
 
 
 def _open_lock_file(path: Path):
-    return open(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="ascii")
+    return open(private.open_private(path), "r+", encoding="ascii")
 
 
 @contextmanager

@@ -1,4 +1,8 @@
-"""Writing output files: readable only by their owner, and atomically (a reader never sees half a file)."""
+"""Writing output files: readable only by their owner, and atomically (a reader never sees half a file).
+
+The out folder and its missing parents are created 0700 (an existing one is left as it is), every week
+folder is 0700 and every file in it 0600, whatever the umask (pipelines.private).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipelines import faults
-
-FILE_MODE = 0o600
-DIR_MODE = 0o700
+from pipelines import faults, private
+from pipelines.private import DIR_MODE, FILE_MODE
 
 
 def write_atomic(target: Path, fill: Callable[[Path], None]) -> Path:
@@ -95,7 +97,8 @@ def _remove_tree(path: Path) -> None:
 def replaced_folder(folder: Path) -> Iterator[Path]:
     """Yield a fresh owner-only folder to fill; when the block ends without error it replaces
     `folder` as a whole. On an error `folder` is left as it was, and the new files are deleted."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    private.restrict_umask()  # also for files a writer creates on its own in the folder
+    private.make_dirs(folder.parent)
     for leftover in _leftovers(folder):
         _remove_tree(leftover)
     staging = folder.parent / f".{folder.name}.new-{os.getpid()}"

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import private
+
 WEEK = "2026-W47"
 UNTIL = "2026-11-25"  # generate the weeks before it: the audited week is 2026-W47, one that has ended
 DEFAULT_MEMORY_LIMIT = "4GB"
@@ -86,7 +88,8 @@ def _say(text: str) -> None:
 
 def run(sizes: list[str], out: Path, memory_limit: str = DEFAULT_MEMORY_LIMIT, say=_say) -> dict:
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    private.restrict_umask()
+    private.make_dirs(out)
     env = {**os.environ, "SCHOOLAUDIT_MEMORY_LIMIT": memory_limit, "SOURCE_DATE_EPOCH": "0"}
     results: dict[str, dict] = {}
     for name in sizes:
@@ -101,6 +104,7 @@ def run(sizes: list[str], out: Path, memory_limit: str = DEFAULT_MEMORY_LIMIT, s
         "targets": [t.__dict__ for t in evaluate(results)],
     }
     (out / "bench.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    private.make_private(out / "bench.json")
     say(table(report))
     say(f"written: {out / 'bench.json'}")
     return report
@@ -108,7 +112,7 @@ def run(sizes: list[str], out: Path, memory_limit: str = DEFAULT_MEMORY_LIMIT, s
 
 def _run_size(size: Size, out: Path, env: dict, say) -> dict:
     folder = out / size.name
-    folder.mkdir(parents=True, exist_ok=True)
+    private.make_dirs(folder)
     db = folder / "warehouse.duckdb"
     stages: dict[str, dict] = {}
     result = {"description": size.description, "load_before": _load(), "stages": stages}

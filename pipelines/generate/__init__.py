@@ -9,7 +9,8 @@
 The background is clean for the whole rule catalogue; every finding comes from a plant (plants/),
 which may add a few students of its own (with exact birth dates) to the `students` asked for.
 Standing findings are listed for every week in which they hold. The same seed and `until` give the
-same bytes.
+same bytes. The data is synthetic, but the files are owner-only (0600, folders it creates 0700) like
+every file the auditor writes (pipelines.private): the same code writes real exports.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
+from pipelines import private
 from pipelines.generate.access_log import write_access_log
 from pipelines.generate.activity import background_disclosures
 from pipelines.generate.board import Board, build_board
@@ -64,6 +66,7 @@ def generate(out: Path, schools: int = 2, students: int = 600, weeks: int = 4, s
     _check(schools, students, weeks, timezone)
     _check_sizes(students, staff, events_per_week, disclosures_per_week)
     out = Path(out)
+    private.restrict_umask()
     until = until or datetime.now(ZoneInfo(timezone)).date()
     window = window_for(until, weeks, timezone)
     landing = _prepare(out)
@@ -93,6 +96,8 @@ def generate(out: Path, schools: int = 2, students: int = 600, weeks: int = 4, s
             "until": until.isoformat(), "timezone": timezone, "staff": staff, "events_per_week": events_per_week,
             "disclosures_per_week": disclosures_per_week, "counts": counts}
     (out / MARKER).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    for path in (expected, out / "near-misses.csv", out / MARKER):
+        private.make_private(path)
     return GenerateResult(landing=landing, expected=expected, weeks=list(window.weeks), counts=counts)
 
 
@@ -128,7 +133,7 @@ def _prepare(out: Path) -> Path:
         if not (out / MARKER).exists():
             raise GenerateError(f"{landing} exists and was not written by generate; choose another --out")
         shutil.rmtree(landing)
-    landing.mkdir(parents=True, exist_ok=True)
+    private.make_dirs(landing)
     return landing
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines import private
 from pipelines.contract import BOOL, DATE, DATE_OR_TIMESTAMP, FEEDS, LIST, TIMESTAMP
 
 FORMATS = {"csv": "(FORMAT csv, HEADER true)", "jsonl": "(FORMAT json)", "parquet": "(FORMAT parquet)"}
@@ -68,11 +69,12 @@ class Writer:
         """Write a table or view of the writer's connection (columns named as the contract);
         `rows` saves counting when the caller knows it."""
         path = self.landing / feed / f"{name}.{fmt}"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private.make_dirs(path.parent)
         select = ", ".join(_expression(feed, c, columns, fmt, booleans) for c in _contract_columns(feed, columns))
         order = f" ORDER BY {order_by}" if order_by else ""
         query = f"SELECT {select} FROM {source}{order}"
         self.run(f"COPY ({query}) TO '{_sql_path(path)}' {FORMATS[fmt]}")
+        private.make_private(path)  # DuckDB creates it with 0666 minus the umask
         if rows is None:
             rows = self.run(f"SELECT count(*) FROM {source}")[0][0]
         self.counts[feed] += rows
