@@ -97,10 +97,12 @@ def audit_assets(board_keys: list[str]) -> list[dg.AssetsDefinition]:
     )
     def weekly_findings(context: dg.AssetExecutionContext, boards: Boards):
         from checks.runner import run_checks
+        from pipelines.published import publish
 
         (key, board), week = _board(context, boards), _week(context)
         with board.warehouse().connection() as con:
             result = run_checks(con, week, board.settings())
+            publish(con, board.database)  # what the review app and `schoolaudit decide` read
         def rules(status: str) -> str:
             return ", ".join(row["rule_id"] for row in result.coverage if row["status"] == status) or "none"
 

@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("schoolaudit: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`schoolaudit decisions | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,6 +101,27 @@ def _parser() -> argparse.ArgumentParser:
     _week(report)
     _lang(report)
     _config(report)
+
+    decide = add("decide", _decide, "Record the privacy officer's decision on findings (append-only).")
+    decide.add_argument("finding_ids", nargs="*", metavar="FINDING_ID")
+    decide.add_argument("--status", help="under_review, justified, false_positive or confirmed")
+    decide.add_argument("--by", required=True, metavar="NAME", help="who decides")
+    decide.add_argument("--note", help="why: what the records did not hold, what was found out")
+    decide.add_argument("--until", help="YYYY-MM-DD: after it, a standing finding is open again")
+    decide.add_argument("--incident", metavar="REF", help="the entry in the register of data breaches")
+    decide.add_argument("--grant-until", metavar="DATE", help="grant the account access to the student until DATE")
+    decide.add_argument("--grant-from", metavar="DATE", help="the grant's first day (default: today)")
+    decide.add_argument("--grant-categories", metavar="LIST", help="only these data categories (a;b)")
+    decide.add_argument("--from-csv", metavar="FILE", help="decisions from a CSV file (all or nothing)")
+    _db(decide)
+    _config(decide)
+
+    decisions = add("decisions", _decisions, "List the decision log.")
+    decisions.add_argument("--week", help="only decisions on findings of this week")
+    decisions.add_argument("--finding", metavar="ID", help="only decisions on this finding")
+    decisions.add_argument("--status", help="only decisions that set this status")
+    decisions.add_argument("--format", choices=("table", "csv"), default="table")
+    _db(decisions)
 
     generate = add("generate", _generate, "Write synthetic landing data with planted violations.")
     generate.add_argument("--out", required=True, help="folder: landing data goes to OUT/landing")
@@ -211,6 +235,75 @@ def _report(args) -> int:
     _execute(args, landing=None, week=week, stages="report")
     _print_reports(Path(args.out) / week)
     return INCOMPLETE if _rejected_in_week(args.db, week, settings.timezone) else 0
+
+
+def _decide(args) -> int:
+    from decisions.decide import DecisionError, decide, decisions_from_csv, parse_categories, parse_date
+    from decisions.store import Decision, StoreError
+
+    settings = load_settings(args.config)
+    try:
+        if args.from_csv:
+            given = [name for name in ("status", "note", "until", "incident", "grant_until", "grant_from",
+                                       "grant_categories") if getattr(args, name) is not None]  # fmt: skip
+            if args.finding_ids or given:
+                raise UsageError("--from-csv takes the decisions from the file: give no finding ids or "
+                                 f"{', '.join('--' + g.replace('_', '-') for g in given) or 'other options'}")  # fmt: skip
+            decisions = decisions_from_csv(args.from_csv)
+        else:
+            if not args.finding_ids or not args.status:
+                raise UsageError("name one or more FINDING_IDs and --status (or give --from-csv FILE)")
+            decisions = [
+                Decision(
+                    finding_id=finding_id, status=args.status, note=args.note,
+                    until=parse_date(args.until, "--until"), incident=args.incident,
+                    grant_from=parse_date(args.grant_from, "--grant-from"),
+                    grant_until=parse_date(args.grant_until, "--grant-until"),
+                    grant_categories=parse_categories(args.grant_categories),
+                )
+                for finding_id in args.finding_ids
+            ]  # fmt: skip
+        ids = decide(args.db, decisions, args.by, settings.timezone)
+    except (DecisionError, StoreError) as exc:
+        raise UsageError(str(exc)) from None
+    _say(f"recorded {len(ids)} decision{'s' if len(ids) != 1 else ''} ({', '.join(map(str, ids))}); "
+         "the next report shows them")  # fmt: skip
+    return 0
+
+
+def _decisions(args) -> int:
+    import csv
+
+    from decisions.store import DECISION_COLUMNS, StoreError, decision_log, open_store, store_path
+
+    if not store_path(args.db).exists():
+        _say("no decisions yet")
+        return 0
+    try:
+        with open_store(args.db, create=False) as con:
+            rows = [
+                row for row in decision_log(con)
+                if (not args.week or row["week"] == args.week) and (not args.finding or row["finding_id"] == args.finding)
+                and (not args.status or row["status"] == args.status)
+            ]  # fmt: skip
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    if args.format == "csv":
+        from pipelines.safe_text import csv_cell
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(DECISION_COLUMNS)
+        for row in rows:
+            writer.writerow([csv_cell(row[c]) for c in DECISION_COLUMNS])
+        return 0
+    shown = ("decision_id", "decided_at", "decided_by", "finding_id", "rule_id", "status_before", "status", "note")
+    table = [[str(row[c] if row[c] is not None else "") for c in shown] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in table]) for i, c in enumerate(shown)]
+    _say("  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True)))
+    for r in table:
+        _say("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
+    _say(f"{len(rows)} decision{'s' if len(rows) != 1 else ''}")
+    return 0
 
 
 def _generate(args) -> int:

@@ -68,3 +68,15 @@ def csv_cell_sql(expr: str) -> str:
     would start with =, +, -, @, a tab or a carriage return, so that no spreadsheet runs it as a formula.
     NULL stays NULL (an empty cell)."""
     return f"(CASE WHEN regexp_matches({expr}, '{FORMULA_START_SQL}') THEN '''' ELSE '' END || {neutralise_sql(expr)})"
+
+
+_FORMULA_START = re.compile(FORMULA_START_SQL)
+
+
+def csv_cell(value) -> str:
+    """The Python twin of csv_cell_sql, for the few CSV rows written from Python (the decision log):
+    neutralised, with a leading `'` before a formula; None is an empty cell."""
+    if value is None:
+        return ""
+    text = str(value)
+    return ("'" if _FORMULA_START.match(text) else "") + neutralise(text)

@@ -1,0 +1,67 @@
+"""The published copy of the warehouse: what the review app and `schoolaudit decide` read.
+
+DuckDB allows one process per warehouse file while it writes, so nothing that must keep working while a
+scheduled run writes (the review app, a decision made meanwhile) may open the warehouse. After every
+check of a week the run publishes `<warehouse>.published.duckdb`: the findings and coverage of every
+week and the few names the app shows (schools, students, staff accounts, recipients), written to a
+temporary file and moved into place in one rename. A reader sees the previous copy or the new one,
+never a part; a run killed while publishing leaves the previous one. Readers open it read-only.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pipelines import private
+
+PUBLISHED_TABLES = {
+    "findings": "SELECT * FROM main.findings",
+    "coverage": "SELECT * FROM main.coverage",
+    "checked_weeks": "SELECT DISTINCT week FROM main.coverage",
+    "schools": "SELECT school_id, any_value(name) AS name FROM main.schools GROUP BY school_id",
+    "students": """SELECT student_id, any_value(school_id) AS school_id,
+                          first(display_name ORDER BY _file_hash DESC) AS display_name
+                   FROM main.students GROUP BY student_id""",
+    "staff_accounts": """SELECT staff_id, first(display_name ORDER BY valid_from DESC NULLS LAST) AS display_name,
+                                list(DISTINCT role ORDER BY role) AS roles, list(DISTINCT school_id ORDER BY school_id) AS schools
+                         FROM main.staff GROUP BY staff_id""",
+    "recipients": "SELECT recipient_id, any_value(name) AS name, any_value(kind) AS kind FROM main.recipients GROUP BY 1",
+}
+
+
+def published_path(warehouse: str | Path) -> Path:
+    warehouse = Path(warehouse)
+    return warehouse.with_name(f"{warehouse.stem}.published.duckdb")
+
+
+def publish(con, warehouse: str | Path) -> Path:
+    """Write the published copy of the warehouse `con` is connected to (outside any transaction)."""
+    target = published_path(warehouse)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    staging.unlink(missing_ok=True)
+    Path(f"{staging}.wal").unlink(missing_ok=True)
+    private.restrict_umask()
+    con.execute(f"ATTACH '{_quote(str(staging))}' AS published")
+    try:
+        for table, select in PUBLISHED_TABLES.items():
+            con.execute(f"CREATE TABLE published.{table} AS {select}")
+    finally:
+        con.execute("DETACH published")
+    private.make_private(staging)
+    os.replace(staging, target)
+    return target
+
+
+def open_published(warehouse: str | Path):
+    """A read-only connection to the published copy; None when no week has been checked yet."""
+    import duckdb
+
+    path = published_path(warehouse)
+    if not path.exists():
+        return None
+    return duckdb.connect(str(path), read_only=True)
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
