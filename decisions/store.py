@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from pipelines import faults
 from pipelines.private import make_dirs, make_private, restrict_umask
 
 STATUSES = ("open", "under_review", "justified", "false_positive", "confirmed")
@@ -190,6 +191,7 @@ def append(con: sqlite3.Connection, rows: list[dict], decided_by: str) -> list[i
                 ],
             )  # fmt: skip
             ids.append(cursor.lastrowid)
+            faults.reached("decision-written")  # written, not yet committed (the kill tests)
     return ids
 
 

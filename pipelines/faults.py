@@ -11,6 +11,7 @@ makes the process kill itself with SIGKILL (as `kill -9` would: no cleanup, no r
     report-file     a file of the week's set is written into the temporary folder
     before-swap     the whole set is written, the week folder not yet replaced
     after-swap      the week folder is replaced, the old one not yet deleted
+    decision-written  a decision is written into the store's transaction, not yet committed
 """
 
 from __future__ import annotations
