@@ -388,15 +388,16 @@ def build_warehouse(path: Path):
         {"week": "2026-W45", "rule_id": "ACCESS-UNINVOLVED", "status": "evaluated", "subjects_checked": 3,
          "findings": 0},
     ])  # fmt: skip
+    # One entry predates reason codes (no reason_code): the report shows its stored sentence.
     _insert(con, "quarantine", [
         {"feed": "students", "file": "students/b.csv", "line": 3, "column": "birth_date",
-         "value": "2008-02-30", "reason": "not a date", "file_hash": "h2"},
+         "value": "2008-02-30", "reason": "not a date", "reason_code": "invalid_date", "file_hash": "h2"},
         {"feed": "access_log", "file": "access_log/week47.csv", "line": 12, "column": "occurred_at",
          "value": QUARANTINED_VALUE, "reason": "not a timestamp", "file_hash": "h1"},
         {"feed": "access_log", "file": "access_log/week47.csv", "line": 4, "column": "actor_type",
-         "value": "robot, \"v2\"", "reason": "unknown code", "file_hash": "h1"},
+         "value": "robot, \"v2\"", "reason": "unknown code", "reason_code": "unknown_code", "file_hash": "h1"},
         {"feed": "access_log", "file": "access_log/broken.csv", "line": None, "column": None,
-         "value": None, "reason": "not UTF-8", "file_hash": "h3"},
+         "value": None, "reason": "not UTF-8", "reason_code": "not_text", "file_hash": "h3"},
     ])  # fmt: skip
     _insert(con, "landing_files", [
         {"file_hash": "h1", "feed": "access_log", "path": "access_log/week47.csv", "seq": 1,

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
 import shutil
 import sqlite3
 from datetime import date

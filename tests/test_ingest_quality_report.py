@@ -43,6 +43,50 @@ def test_reason_codes_are_one_closed_list_with_a_label_in_every_language():
         )
 
 
+def test_every_reason_code_is_said_in_plain_words_in_every_language():
+    """What was wrong and whom to ask, per code; what the auditor did and what it means, per kind of entry
+    (a row or a whole file, of an event feed or an evidence feed, or a OneRoster note)."""
+    tables = {lang: load_table(lang) for lang in LANGUAGES}
+    effects = {"row_events", "row_evidence", "file_events", "file_evidence", "oneroster"}
+    for lang, table in tables.items():
+        for part, names in (("problem", set(REASON_CODES)), ("ask", set(REASON_CODES)), ("effect", effects)):
+            prefix = f"quarantine_help.{part}."
+            assert {k.removeprefix(prefix) for k in table if k.startswith(prefix)} == names, (lang, part)
+    en, nl = tables["en"], tables["nl"]
+    same = [k for k in en if k.startswith("quarantine_help.") and en[k] == nl[k]]
+    assert same == []  # the Dutch is not the English
+    assert all(en[f"quarantine_help.ask.{code}"].startswith("Ask ") for code in REASON_CODES)
+    assert all(nl[f"quarantine_help.ask.{code}"].startswith("Vraag ") for code in REASON_CODES)
+
+
+def test_the_sentences_say_a_file_was_not_used_or_a_row_not_loaded_as_the_code_says(con, tmp_path):
+    write_text(tmp_path / "landing/guardians/g.csv", GUARDIANS)
+    write_text(tmp_path / "landing/access_log/a.xlsx", "not a supported file type")
+    write_text(tmp_path / "landing/access_log/b.csv", "event_id\nEVT-1\n")  # required columns missing
+    ingest(con, tmp_path / "landing")
+
+    groups = {(q["feed"], q["code"]): q for q in data_quality(con, WEEK, Translator("en"))["quarantine"]}
+
+    t = Translator("en")
+    for (feed, code), group in groups.items():
+        file_level = code in FILE_LEVEL
+        assert group["file_level"] == file_level
+        effect = ("file_" if file_level else "row_") + ("events" if feed == "access_log" else "evidence")
+        assert group["sentence"] == " ".join(
+            t(f"quarantine_help.{part}") for part in (f"problem.{code}", f"effect.{effect}", f"ask.{code}")
+        )
+    assert groups["access_log", "unsupported_file_type"]["sentence"].count("The file was not used") == 1
+    assert "The row was not loaded" in groups["guardians", "unknown_code"]["sentence"]
+    assert "not used" not in groups["guardians", "unknown_code"]["sentence"]
+    # a rejected file counts as a file, its example is the file; rows count once with file:line
+    missing = groups["access_log", "required_column_missing"]
+    assert (missing["files"], missing["examples"]) == (1, ["access_log/b.csv"])
+    assert "actor_id" in missing["columns"] and "event_id" not in missing["columns"]
+    unknown = groups["guardians", "unknown_code"]
+    assert (unknown["rows"], unknown["columns"]) == (2, ["relation"])
+    assert unknown["examples"] == ["guardians/g.csv:3", "guardians/g.csv:4"]
+
+
 def test_validation_results_per_file_name_the_expectation_count_and_first_lines(con, tmp_path):
     write_text(tmp_path / "landing/guardians/g.csv", GUARDIANS)
     write_text(tmp_path / "landing/students/s.csv", "student_id,school_id\ns1,b1\n")
@@ -79,14 +123,19 @@ def test_the_report_groups_quarantined_rows_by_reason_code_translated_without_va
 
     dutch = data_quality(con, WEEK, Translator("nl"))
 
-    assert dutch["quarantine"] == [
-        {"feed": "guardians", "reason": "onbekende code", "rows": 2},
-        {"feed": "guardians", "reason": "deze datum bestaat niet", "rows": 1},
-        {"feed": "guardians", "reason": "geen datum in de vorm JJJJ-MM-DD", "rows": 1},
-        {"feed": "guardians", "reason": "geen ja/nee-waarde", "rows": 1},
-        {"feed": "guardians", "reason": "verkeerd aantal kolommen", "rows": 1},
-        {"feed": "students", "reason": "verplichte kolom ontbreekt", "rows": 1},
+    assert [(q["feed"], q["code"], q["rows"], q["columns"], q["examples"]) for q in dutch["quarantine"]] == [
+        ("guardians", "unknown_code", 2, ["relation"], ["guardians/g.csv:3", "guardians/g.csv:4"]),
+        ("guardians", "date_format", 1, ["valid_from"], ["guardians/g.csv:4"]),
+        ("guardians", "invalid_date", 1, ["valid_from"], ["guardians/g.csv:5"]),
+        ("guardians", "not_boolean", 1, ["parental_authority"], ["guardians/g.csv:4"]),
+        ("guardians", "wrong_column_count", 1, [], ["guardians/g.csv:6"]),
+        ("students", "required_column_missing", 1, ["birth_date"], ["students/s.csv"]),
     ]
+    sentences = [q["sentence"] for q in dutch["quarantine"]]
+    assert sentences[2].startswith("Een datum is goed geschreven maar bestaat niet")
+    assert "De rij is niet ingelezen" in sentences[2] and "Vraag degene" in sentences[2]
+    assert "Het bestand is niet gebruikt" in sentences[5] and "niet uitgevoerd" in sentences[5]
+    assert "uncle" not in json.dumps(dutch["quarantine"]).lower()  # never a value
     assert dutch["rejected"] == [
         {"feed": "students", "path": "students/s.csv", "why": "verplichte kolom ontbreekt (birth_date)",
          "incomplete": None, "not_evaluated": sorted(r.id for r in load_catalogue() if "students" in r.evidence_feeds())}
@@ -109,17 +158,37 @@ def test_a_warehouse_from_before_reason_codes_opens_and_gets_the_column(tmp_path
         "value VARCHAR, reason VARCHAR NOT NULL, file_hash VARCHAR NOT NULL)"
     )
     old.execute(
-        "INSERT INTO quarantine VALUES ('schools', 'schools/s.csv', 2, 'sector', 'XX', 'unknown code', 'h')"
+        "INSERT INTO quarantine VALUES ('schools', 'schools/s.csv', 2, 'sector', 'XX', 'unknown code', 'h'), "
+        "('schools', 'schools/s.csv', 3, 'sector', 'YY', 'unknown code', 'h'), "
+        "('schools', 'schools/s.csv', 4, 'name', NULL, 'required value missing', 'h')"
     )
     old.close()
 
     con = connect(tmp_path / "old.duckdb")
     try:
-        assert rows(con, "SELECT reason, reason_code FROM quarantine") == [("unknown code", None)]
-        report = data_quality(con, WEEK, Translator("en"))
-        assert report["quarantine"] == [{"feed": "schools", "reason": "unknown code", "rows": 1}]
+        assert rows(con, "SELECT DISTINCT reason_code FROM quarantine") == [(None,)]
+        report = data_quality(con, WEEK, Translator("nl"))
+        # grouped by the stored sentence, which is shown as it is (there is no code to translate)
+        assert [(q["sentence"], q["code"], q["rows"], q["examples"]) for q in report["quarantine"]] == [
+            ("unknown code", None, 2, ["schools/s.csv:2", "schools/s.csv:3"]),
+            ("required value missing", None, 1, ["schools/s.csv:4"]),
+        ]
     finally:
         con.close()
+
+
+def test_a_code_without_a_sentence_shows_the_stored_one(con):
+    """A warehouse written by a newer auditor may hold a code this one has no words for."""
+    con.execute(
+        'INSERT INTO quarantine (feed, file, line, "column", value, reason, file_hash, reason_code) '
+        "VALUES ('staff', 'staff/s.csv', 2, 'role', 'x', 'role not allowed here', 'h', 'some_later_code')"
+    )
+    [group] = data_quality(con, WEEK, Translator("nl"))["quarantine"]
+    assert (group["sentence"], group["code"], group["file_level"]) == (
+        "role not allowed here",
+        "some_later_code",
+        False,
+    )
 
 
 def test_a_rejected_file_delivered_again_is_no_longer_listed_as_left_out(con, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from html import unescape
 
 import pytest
 from report_fixtures import (
@@ -23,7 +24,7 @@ from pipelines.warehouse import connect
 from pipelines.weeks import parse_week
 from reports import ReportError, write_outputs
 from reports.charts import trend_svg
-from reports.context import council_context
+from reports.context import council_context, privacy_officer_context
 from reports.i18n import Translator
 from reports.render import created_timestamp, html_to_pdf, render_html, resolve_source_date_epoch
 
@@ -383,10 +384,118 @@ def test_officer_report_leaves_out_what_it_must_not_show(report_outputs):
         assert "Marco Jansen" not in html and "Anna Jansen" not in html  # guardian and student names
 
 
+def quarantine_table(html: str, lang: str) -> list[dict]:
+    """The groups of the data-quality section's quarantine table: feed, the sentence (its text without the
+    machine names), the machine names beside it (reason code, columns), the count and the examples."""
+    heading = re.escape(Translator(lang)("po.quality.quarantine"))
+    table = re.search(rf"<h3>{heading}</h3>.*?<tbody>(.*?)</tbody>", section(html, "data-quality"), re.DOTALL)
+    machine = r'<span class="id" translate="no">(.*?)</span>'
+
+    def plain(cell: str) -> str:
+        return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip())
+
+    groups = []
+    for row in re.findall(r"<tr>(.*?)</tr>", table[1], re.DOTALL):
+        feed, what, count, examples = re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)
+        sentence = plain(re.split(r'<span class="(?:id|help)"', what)[0])  # the machine names come after it
+        names = [unescape(name) for name in re.findall(machine, what)]
+        groups.append({"feed": plain(feed), "sentence": sentence, "machine": names, "count": plain(count),
+                       "examples": plain(examples)})  # fmt: skip
+    return groups
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_quarantine_says_in_plain_words_what_was_wrong_with_the_code_beside(report_outputs, lang):
+    t = Translator(lang)
+
+    def said(code: str, effect: str) -> str:
+        keys = (f"problem.{code}", f"effect.{effect}", f"ask.{code}")
+        return " ".join(t(f"quarantine_help.{key}") for key in keys)
+
+    groups = quarantine_table(text(report_outputs, lang, "privacy-officer.html"), lang)
+
+    one_row, one_file = t("quarantine_help.row_one"), t("quarantine_help.file_one")
+    assert groups == [
+        # a file rejected as a whole first, then rows of an event feed; the entry without a code last
+        {"feed": "access_log", "sentence": said("not_text", "file_events"), "machine": ["not_text"],
+         "count": one_file, "examples": "access_log/broken.csv"},
+        {"feed": "access_log", "sentence": said("unknown_code", "row_events"), "machine": ["unknown_code", "actor_type"],
+         "count": one_row, "examples": "access_log/week47.csv:4"},
+        {"feed": "access_log", "sentence": "not a timestamp", "machine": ["occurred_at"], "count": one_row,
+         "examples": "access_log/week47.csv:12"},  # from before reason codes: its stored sentence, no code
+        {"feed": "students", "sentence": said("invalid_date", "row_evidence"), "machine": ["invalid_date", "birth_date"],
+         "count": one_row, "examples": "students/b.csv:3"},
+    ]  # fmt: skip
+    # what the sentences say, in the report's language
+    phrases = {  # what was wrong, what the auditor did, whom to ask
+        "en": [
+            "does not exist",
+            "The row was not loaded",
+            "Ask whoever keeps this data in the school system",
+        ],
+        "nl": [
+            "bestaat niet",
+            "De rij is niet ingelezen",
+            "Vraag degene die deze gegevens in het schoolsysteem",
+        ],
+    }[lang]
+    assert [p for p in phrases if p not in groups[3]["sentence"]] == []
+    file_level = {"en": "marked incomplete", "nl": "als onvolledig"}[lang]
+    assert file_level in groups[0]["sentence"] and file_level not in groups[1]["sentence"]
+
+
+def test_quarantine_counts_rows_once_and_files_as_files_with_a_few_places(report_catalogue, tmp_path):
+    from report_fixtures import build_warehouse
+
+    con = build_warehouse(tmp_path / "warehouse.duckdb")
+    try:
+        con.execute(
+            """
+            INSERT INTO quarantine (feed, file, line, "column", value, reason, reason_code, file_hash)
+            SELECT 'disclosures', 'disclosures/d.csv', line, "column", NULL, 'required value missing',
+                   'required_value_missing', 'h4'
+            FROM (VALUES (12, 'recipient_id'), (3, 'recipient_id'), (3, 'disclosed_at'), (5, 'recipient_id'),
+                         (4, 'recipient_id')) v(line, "column")
+            UNION ALL
+            SELECT 'consents', file, 1, NULL, NULL, 'no header line', 'no_header', file
+            FROM (VALUES ('consents/b.csv'), ('consents/a.csv')) v(file)
+            """
+        )
+        monday, sunday = parse_week(WEEK)
+        html = {
+            lang: render_html(
+                "privacy-officer.html",
+                Translator(lang),
+                None,
+                **privacy_officer_context(
+                    con, WEEK, monday, sunday, report_catalogue, Translator(lang), SETTINGS
+                ),
+            )
+            for lang in ("en", "nl")
+        }
+    finally:
+        con.close()
+    expected = {  # file count, row count, what a rejected evidence file means
+        "en": ("2 files", "4 rows", "marked not evaluated"),
+        "nl": ("2 bestanden", "4 rijen", "als niet uitgevoerd"),
+    }
+    for lang, (files, rows, not_evaluated) in expected.items():
+        groups = {g["feed"]: g for g in quarantine_table(html[lang], lang)}
+        consents, disclosures = groups["consents"], groups["disclosures"]
+        assert (consents["count"], consents["machine"]) == (files, ["no_header"])
+        assert consents["examples"] == "consents/a.csv, consents/b.csv"  # files, no line
+        assert not_evaluated in consents["sentence"] and not_evaluated not in disclosures["sentence"]
+        # a row with two empty values counts once; three places, in file and line order
+        assert (disclosures["count"], disclosures["machine"]) == (
+            rows,
+            ["required_value_missing", "disclosed_at, recipient_id"],
+        )
+        assert disclosures["examples"] == "disclosures/d.csv:3, disclosures/d.csv:4, disclosures/d.csv:5"
+
+
 def test_data_quality_and_appendix(report_outputs):
     html = text(report_outputs, "en", "privacy-officer.html")
     quality = section(html, "data-quality")
-    assert table_row(quality, "students")[1:] == ["not a date", "1"]
     assert table_row(quality, "LOG-GAP")[1:] == [
         "Gap in the access register", "not carried out: data missing", "no rows in feed: calendar"
     ]
