@@ -20,15 +20,12 @@ from itertools import pairwise
 from checks import context, explained
 from checks.registry import SEVERITIES, Rule, load_catalogue, rule_by_id
 from pipelines import faults
-from pipelines.contract import FEEDS
+from pipelines.contract import EVENT_FEEDS, FEEDS
 from pipelines.settings import Settings
 from pipelines.weeks import parse_week
 
 # Feed names in rule metadata that are not a table of the same name.
 FEED_TABLES = {"oneroster": "roster_involvements"}
-# The feeds that hold the events the rules judge (spec/landing.md): a rejected file of one leaves its
-# rules incomplete, where a rejected file of any other feed (evidence) leaves them not evaluated.
-EVENT_FEEDS = ("access_log", "disclosures")
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 

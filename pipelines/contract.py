@@ -317,6 +317,11 @@ FEEDS: dict[str, Feed] = {
     )
 }
 
+# The feeds whose rows are the events the rules judge (spec/landing.md); every other feed, OneRoster
+# bundles included, holds the evidence that explains them. A rejected file of an event feed leaves its
+# rules incomplete; one of an evidence feed leaves them not evaluated.
+EVENT_FEEDS = ("access_log", "disclosures")
+
 # Columns that must be present in a file's header even though an empty value is allowed.
 HEADER_REQUIRED: dict[str, tuple[str, ...]] = {"processor_agreements": ("signed_at",)}
 

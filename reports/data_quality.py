@@ -13,13 +13,12 @@
 
 from __future__ import annotations
 
+from pipelines.contract import EVENT_FEEDS
 from pipelines.ingest.reasons import FILE_LEVEL, ONEROSTER_NOTE
 from reports.i18n import Translator, sql_literal
 from reports.report_data import records
 
 EXAMPLES = 3
-# The feeds whose rows are the events the rules judge (spec/landing.md); every other feed holds evidence.
-EVENT_FEEDS = ("access_log", "disclosures")
 
 
 def _labels(t: Translator, prefix: str) -> str:

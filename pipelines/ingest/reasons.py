@@ -2,9 +2,10 @@
 
 Each entry keeps its human sentence (`reason`, as quarantine.csv shows it, with the details of the case)
 next to one of these codes, which the reports group by and translate (i18n keys `quarantine.<code>`).
-A code in FILE_LEVEL means the file as a whole was rejected (nothing of it loaded): that blocks the
-run until the file is fixed or removed. Every other code is about one row, which is quarantined while
-the rest of its file loads.
+A code in FILE_LEVEL means the file as a whole was rejected (nothing of it loaded): the week is checked
+without it, and the rules that read its feed are incomplete or not evaluated until it is fixed or
+removed (checks.runner). Every other code is about one row, which is quarantined while the rest of its
+file loads. The reports say each code in plain words (i18n `quarantine_help`).
 """
 
 from __future__ import annotations
