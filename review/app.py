@@ -42,7 +42,16 @@ from starlette.templating import Jinja2Templates
 
 from checks.registry import SEVERITIES
 from decisions.decide import NOTE_LIMIT, DecisionError, decide, parse_categories, parse_date
-from decisions.store import DECIDED, GRANTING, STATUSES, Decision, StoreError, log_access, log_user_event, open_store
+from decisions.store import (
+    DECIDED,
+    GRANTING,
+    STATUSES,
+    Decision,
+    StoreError,
+    log_access,
+    log_user_event,
+    open_store,
+)
 from pipelines.contract import DATA_CATEGORIES
 from reports.render import shown
 from review import data
@@ -140,7 +149,7 @@ class Review:
                     SessionMiddleware, secret_key=derived_key(self.secret, "session"), session_cookie="schoolaudit_session",
                     max_age=IDLE_MINUTES * 60, same_site="strict", https_only=https_only,
                 ),
-            ],  # fmt: skip
+            ],
             exception_handlers={HTTPException: self._http_error, Exception: self._server_error},
         )
         # Outside Starlette's own error middleware, so that its 500 page gets the headers too.
@@ -399,9 +408,10 @@ class Review:
             self._log(store, user, request)
         media_type = REPORT_FILES[name]
         # HTML is shown in the browser, sandboxed; a PDF or CSV is saved (a spreadsheet opens a CSV).
-        disposition = "inline" if name.endswith(".html") else "attachment"
-        headers = {"Content-Security-Policy": REPORT_CSP,
-                   "Content-Disposition": f'{disposition}; filename="{week}-{name}"'}  # fmt: skip
+        html = name.endswith(".html")
+        headers = {"Content-Disposition": f'{"inline" if html else "attachment"}; filename="{week}-{name}"'}
+        if html:
+            headers["Content-Security-Policy"] = REPORT_CSP
         return FileResponse(path, media_type=media_type, headers=headers)
 
     # --- errors ---------------------------------------------------------------------------------

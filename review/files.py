@@ -2,8 +2,8 @@
 
 A request names a week and a file; the week must look like 2026-W47 and the file must be one of the
 names a run writes (REPORT_FILES), so no path from a request ever reaches the file system and nothing
-outside the week folders can be served. A file that is a symbolic link, or whose real place is not in
-its week folder, is not served either.
+outside the week folders can be served. A week folder or file that is a symbolic link, or whose real
+place is not in the report folder, is not served either.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ def report_file(out: Path, week: str, name: str) -> Path | None:
         return None
     folder = out / week
     path = folder / name
-    if path.is_symlink() or not path.is_file():
+    if folder.is_symlink() or path.is_symlink() or not path.is_file():
         return None
-    if path.resolve().parent != folder.resolve():
+    if path.resolve().parent != folder.resolve() or folder.resolve().parent != out.resolve():
         return None
     return path
 

@@ -70,7 +70,7 @@ def serve(config: AppConfig, host: str, port: int, say) -> None:
         uvicorn.Config(
             app, log_level="warning", access_log=False, server_header=False, proxy_headers=True,
             forwarded_allow_ips="127.0.0.1",  # the reverse proxy on this machine may say who the client is
-        )  # fmt: skip
+        )
     )
     try:
         server.run(sockets=[sock])

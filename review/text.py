@@ -45,5 +45,5 @@ class AppText(Translator):
         """A time the store keeps (UTC, ISO 8601 with a Z) in local time: '17 November 2026 11:15:03'."""
         if not text:
             return ""
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(self.zone)
+        moment = datetime.fromisoformat(text).astimezone(self.zone)
         return f"{self.date(moment.date())} {moment:%H:%M:%S}"
