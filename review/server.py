@@ -1,7 +1,8 @@
 """`schoolaudit serve`: the review app under uvicorn, on a socket the app binds itself.
 
 Binding the socket here gives a clear line when the address is taken or not allowed, and lets `--port 0`
-take any free port (the line printed says which). uvicorn's access log is off: a URL can carry a search
+take any free port (the line printed says which). Ctrl+C and SIGTERM stop it gracefully (uvicorn finishes
+the requests under way; after SIGTERM the process ends by that signal, as a service manager expects). uvicorn's access log is off: a URL can carry a search
 for a student's name, and the app's own access register (review.app) records what was shown and to whom.
 """
 
@@ -74,5 +75,7 @@ def serve(config: AppConfig, host: str, port: int, say) -> None:
     )
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn shut down gracefully, then raised the Ctrl+C again: a normal stop
+        say("the review app has stopped")
     finally:
         sock.close()
