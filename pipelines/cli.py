@@ -130,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0: any free port)")
     serve.add_argument("--https-only", action="store_true",
                        help="behind a TLS reverse proxy: cookies only over HTTPS (Secure), and HSTS")
-    _lang(serve)
+    serve.add_argument("--lang", choices=("en", "nl"), default="en", help="the app's language")
     _config(serve)
 
     users = add("users", None, "Manage the review app's users (roles privacy_officer and council).")

@@ -11,6 +11,7 @@ that while it writes, and the app must keep serving, so it reads the published c
     data.py      the queries on the published copy and the store behind every page
     files.py     the report files of a week, served by name only
     security.py  the security headers and the request size limit
+    text.py      the app's strings in English and Dutch (review/i18n), beside the reports'
     app.py       the Starlette app: middleware, the pages and who may see them
     server.py    `schoolaudit serve`: uvicorn on a socket of its own
 """
