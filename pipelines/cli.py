@@ -123,6 +123,35 @@ def _parser() -> argparse.ArgumentParser:
     decisions.add_argument("--format", choices=("table", "csv"), default="table")
     _db(decisions)
 
+    serve = add("serve", _serve, "Serve the review app (privacy officer and council) on this machine.")
+    _db(serve)
+    _out(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0: any free port)")
+    serve.add_argument("--https-only", action="store_true",
+                       help="behind a TLS reverse proxy: cookies only over HTTPS (Secure), and HSTS")
+    serve.add_argument("--lang", choices=("en", "nl"), default="en", help="the app's language")
+    _config(serve)
+
+    users = add("users", None, "Manage the review app's users (roles privacy_officer and council).")
+    actions = users.add_subparsers(dest="action", required=True, metavar="ACTION")
+    user_add = actions.add_parser("add", help="add a user (the password is asked twice, or read from stdin)")
+    user_add.set_defaults(handler=_users_add)
+    user_add.add_argument("name", metavar="NAME")
+    user_add.add_argument("--role", required=True, choices=("privacy_officer", "council"))
+    user_add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    user_list = actions.add_parser("list", help="list the users")
+    user_list.set_defaults(handler=_users_list)
+    user_passwd = actions.add_parser("passwd", help="set a new password (also releases a lock, ends their sessions)")
+    user_passwd.set_defaults(handler=_users_passwd)
+    user_passwd.add_argument("name", metavar="NAME")
+    user_passwd.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    user_remove = actions.add_parser("remove", help="remove a user (their events and decisions stay; the name is never reused)")
+    user_remove.set_defaults(handler=_users_remove)
+    user_remove.add_argument("name", metavar="NAME")
+    for sub in (user_add, user_list, user_passwd, user_remove):
+        _db(sub)
+
     generate = add("generate", _generate, "Write synthetic landing data with planted violations.")
     generate.add_argument("--out", required=True, help="folder: landing data goes to OUT/landing")
     generate.add_argument("--schools", type=_positive, default=2)
@@ -164,6 +193,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is 0 to 65535")
     return value
 
 
@@ -303,6 +342,94 @@ def _decisions(args) -> int:
     for r in table:
         _say("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
     _say(f"{len(rows)} decision{'s' if len(rows) != 1 else ''}")
+    return 0
+
+
+def _serve(args) -> int:
+    from decisions.store import StoreError
+    from review.app import AppConfig
+    from review.secret import SecretError
+    from review.server import ServeError, serve
+
+    settings = load_settings(args.config)
+    config = AppConfig(db=Path(args.db), out=Path(args.out), lang=args.lang, timezone=settings.timezone,
+                       https_only=args.https_only)  # fmt: skip
+    try:
+        serve(config, args.host, args.port, _say)
+    except (ServeError, StoreError, SecretError) as exc:
+        raise UsageError(str(exc)) from None
+    return 0
+
+
+def _read_password(args) -> str:
+    """The password from the first line of stdin (--password-stdin), or asked twice on a terminal."""
+    import getpass
+
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to ask the password on: give it on stdin with --password-stdin")
+    first = getpass.getpass(f"password for {args.name}: ")
+    if getpass.getpass("the same password again: ") != first:
+        raise UsageError("the two passwords differ: nothing was changed")
+    return first
+
+
+def _users(action):
+    """Run a users action, its mistakes as UsageError (one line, exit 2)."""
+    from argon2 import PasswordHasher
+
+    from decisions.store import StoreError
+    from review.users import UserError
+
+    try:
+        return action(PasswordHasher())
+    except (UserError, StoreError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _users_add(args) -> int:
+    from review.users import add_user, check_name
+
+    _users(lambda _: check_name(args.name))  # before the password is asked
+    password = _read_password(args)
+    _users(lambda hasher: add_user(args.db, args.name, args.role, password, hasher))
+    _say(f"added {args.role} {args.name}; start the app with `schoolaudit serve`")
+    return 0
+
+
+def _users_list(args) -> int:
+    from review.users import list_users
+
+    rows = _users(lambda _: list_users(args.db))
+    if not rows:
+        _say("no users yet: add one with `schoolaudit users add NAME --role privacy_officer`")
+        return 0
+    shown = ("name", "role", "created_at", "last_login", "locked_until")
+    table = [[str(row[c] or "") for c in shown] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in table]) for i, c in enumerate(shown)]
+    _say("  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True)).rstrip())
+    for r in table:
+        _say("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+    return 0
+
+
+def _users_passwd(args) -> int:
+    from review.users import change_password
+
+    password = _read_password(args)
+    _users(lambda hasher: change_password(args.db, args.name, password, hasher))
+    _say(f"changed the password of {args.name}; their sessions have ended")
+    return 0
+
+
+def _users_remove(args) -> int:
+    from review.users import remove_user
+
+    _users(lambda _: remove_user(args.db, args.name))
+    _say(f"removed {args.name}: they can no longer sign in; their decisions and events keep the name, "
+         "which is never given to another user")  # fmt: skip
     return 0
 
 
