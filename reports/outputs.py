@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from checks.registry import SEVERITIES, Rule
+from decisions.tables import HOLDS_SQL, STATUS_SQL, ensure_registered
 from pipelines.safe_text import csv_cell_sql
 from reports.files import write_atomic
 from reports.i18n import Translator, sql_literal
@@ -31,6 +32,9 @@ FINDINGS_COLUMNS = (
     "explanation",
     "legal_source",
     "status",
+    "decided_by",
+    "decided_at",
+    "note",
 )
 COVERAGE_COLUMNS = ("rule_id", "status", "reason", "subjects_checked", "findings")
 QUARANTINE_COLUMNS = ("feed", "file", "line", "column", "value", "reason")
@@ -185,7 +189,8 @@ def findings_sql(rules: Sequence[Rule], t: Translator) -> str:
     """The week's findings ($week) with everything the CSV and the reports show, one row per finding.
 
     Extra columns for the reports: severity_rank (0 = critical), occurred_ts, local_time, title, family,
-    fact_list (the facts behind the explanation, labelled).
+    fact_list (the facts behind the explanation, labelled), decision_id. The status and the latest
+    decision come from the decision store (decisions.tables; the connection must have registered it).
     """
     return f"""
         WITH {catalogue_cte(rules, t.lang)}
@@ -194,7 +199,12 @@ def findings_sql(rules: Sequence[Rule], t: Translator) -> str:
                f.subject_type, f.subject_id, f.actor_id, f.student_id, f.recipient_id,
                {explanation_sql(rules, t)} AS explanation,
                c.legal_source,
-               coalesce(d.status, 'open') AS status,
+               {STATUS_SQL} AS status,
+               CASE WHEN {HOLDS_SQL} THEN d.decided_by END AS decided_by,
+               CASE WHEN {HOLDS_SQL} THEN strftime(timezone('UTC', d.decided_at), '%Y-%m-%dT%H:%M:%SZ') END
+                   AS decided_at,
+               CASE WHEN {HOLDS_SQL} THEN d.note END AS note,
+               CASE WHEN {HOLDS_SQL} THEN d.decision_id END AS decision_id,
                list_position({SEVERITY_LIST}, f.severity) - 1 AS severity_rank,
                f.occurred_at AS occurred_ts,
                {t.sql_datetime("f.occurred_at")} AS local_time,
@@ -203,7 +213,7 @@ def findings_sql(rules: Sequence[Rule], t: Translator) -> str:
                {fact_list_sql(t)} AS fact_list
         FROM findings f
         LEFT JOIN catalogue c ON c.rule_id = f.rule_id
-        LEFT JOIN decisions d ON d.finding_id = f.finding_id
+        LEFT JOIN latest_decision d ON d.finding_id = f.finding_id
         WHERE f.week = $week
     """
 
@@ -248,6 +258,7 @@ def write_csv(con, sql: str, params: dict, target: Path) -> Path:
 
 
 def write_findings_csv(con, week: str, target: Path, rules: Sequence[Rule], t: Translator) -> Path:
+    ensure_registered(con)
     sql = f"SELECT {_columns(FINDINGS_COLUMNS)} FROM ({findings_sql(rules, t)}) ORDER BY {FINDINGS_ORDER}"
     return write_csv(con, sql, {"week": week}, target)
 
