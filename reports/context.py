@@ -12,9 +12,9 @@ from datetime import date
 from markupsafe import Markup
 
 from checks.registry import SEVERITIES, Rule
+from decisions.tables import ensure_registered
 from pipelines.settings import Settings
 from pipelines.weeks import parse_week, previous_weeks
-from decisions.tables import ensure_registered
 from reports import report_data as data
 from reports import triage
 from reports.charts import trend_svg

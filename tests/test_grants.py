@@ -63,7 +63,7 @@ def explained(con, subject="magister:e1") -> tuple:
 
 
 def test_without_a_grant_the_access_is_a_finding(db):
-    path, con = db
+    _, con = db
     check(con)
     assert found(con) == {"magister:e1"}
     assert explained(con) == ("finding", None, None)

@@ -10,9 +10,9 @@ import pytest
 from awkward_fixtures import FIELDS, FINDING_IDS, build_awkward_warehouse
 from report_fixtures import WEEK
 
+from decisions.tables import ensure_registered
 from pipelines.safe_text import neutralise
 from reports.i18n import Translator
-from decisions.tables import ensure_registered
 from reports.outputs import (
     COVERAGE_COLUMNS,
     FINDINGS_COLUMNS,
