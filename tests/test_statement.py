@@ -5,7 +5,6 @@ of others, both languages, the PDF's text, the register of requests and its due 
 from __future__ import annotations
 
 import html
-import os
 import stat
 from datetime import date, timedelta
 from pathlib import Path
@@ -278,9 +277,7 @@ def test_the_register_is_append_only_and_knows_what_is_due(tmp_path):
             register(store, "S5", "student", date(2026, 12, 4), "po", today)
         import sqlite3
 
-        with pytest.raises(sqlite3.DatabaseError, match="never"):
-            with store:
-                store.execute("UPDATE access_requests SET due = '2027-01-01'")
-        with pytest.raises(sqlite3.DatabaseError, match="never"):
-            with store:
-                store.execute("DELETE FROM access_request_events")
+        with pytest.raises(sqlite3.DatabaseError, match="never"), store:
+            store.execute("UPDATE access_requests SET due = '2027-01-01'")
+        with pytest.raises(sqlite3.DatabaseError, match="never"), store:
+            store.execute("DELETE FROM access_request_events")
