@@ -281,3 +281,41 @@ def test_the_register_is_append_only_and_knows_what_is_due(tmp_path):
             store.execute("UPDATE access_requests SET due = '2027-01-01'")
         with pytest.raises(sqlite3.DatabaseError, match="never"), store:
             store.execute("DELETE FROM access_request_events")
+
+
+def test_the_privacy_officers_report_lists_requests_due_within_7_days_and_overdue(tmp_path):
+    from statement_fixtures import TIMEZONE
+
+    from pipelines.settings import Settings
+    from pipelines.warehouse import connect
+    from reports import write_outputs
+
+    db = tmp_path / "warehouse.duckdb"
+    today = build(db)
+    with open_store(db) as store:
+        register(store, "STU-SOON", "guardian", received_due(today, 3, 7), "po", today)
+        register(store, "STU-LATE", "student", received_due(today, -9, -1), "po", today)
+        register(store, "STU-LATER", "guardian", received_due(today, 8, 25), "po", today)
+        register(store, "STU-DONE", "guardian", received_due(today, -9, -1), "po", today, issued_statement="x.pdf")
+    con = connect(db, TIMEZONE)
+    try:
+        for lang, due_soon_word, overdue_word in (("en", "due soon", "overdue"), ("nl", "loopt bijna af", "te laat")):
+            write_outputs(con, "2026-W47", tmp_path / lang, lang, Settings())
+            text = html.unescape((tmp_path / lang / "2026-W47" / "privacy-officer.html").read_text(encoding="utf-8"))
+            section = text.split('id="access-requests"')[1].split("</section>")[0]
+            assert "STU-SOON" in section and "STU-LATE" in section
+            assert "STU-LATER" not in section and "STU-DONE" not in section
+            assert due_soon_word in section and overdue_word in section
+            assert section.index("STU-LATE") < section.index("STU-SOON")  # the earliest due first
+            assert "STU-SOON" not in (tmp_path / lang / "2026-W47" / "council-summary.html").read_text(encoding="utf-8")
+    finally:
+        con.close()
+
+
+def received_due(today: date, first: int, last: int) -> date:
+    """A day received on or before today whose due date is `first` to `last` days after today."""
+    for back in range(60):
+        received = today - timedelta(days=back)
+        if first <= (due_date(received) - today).days <= last:
+            return received
+    raise AssertionError((first, last))
