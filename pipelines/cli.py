@@ -354,7 +354,7 @@ def _serve(args) -> int:
 
     settings = load_settings(args.config)
     config = AppConfig(db=Path(args.db), out=Path(args.out), lang=args.lang, timezone=settings.timezone,
-                       https_only=args.https_only)  # fmt: skip
+                       https_only=args.https_only, leap_day_birthday=settings.leap_day_birthday)  # fmt: skip
     try:
         serve(config, args.host, args.port, _say)
     except (ServeError, StoreError, SecretError) as exc:
