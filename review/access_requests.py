@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from decisions.store import REQUESTERS
 from statements import data as statement_data
 from statements import document
@@ -84,8 +86,12 @@ def make_statement(
     if con is None:
         raise StatementError("no week has been checked yet: there is nothing to make a statement from")
     statement_data.register_decisions(con, store)
-    contents = statement_data.gather(con, statement_data.Request(
-        student_id, period_from, period_to, today, fields["staff_names"], leap_day_birthday))  # fmt: skip
+    try:
+        contents = statement_data.gather(con, statement_data.Request(
+            student_id, period_from, period_to, today, fields["staff_names"], leap_day_birthday))  # fmt: skip
+    except duckdb.CatalogException:
+        raise StatementError("the published copy is from before statements: it has them after the next check "
+                             "of a week (schoolaudit check or run)") from None  # fmt: skip
     if contents is None:
         raise StatementError(f"unknown student {student_id!r}")
     written = document.write(out, contents, fields["lang"], draft=request_id is None)

@@ -146,3 +146,13 @@ def test_statement_files_are_served_by_name_only_and_not_to_the_council(client, 
     name = next((out / "statements").glob("*.pdf")).name
     assert client.get(f"/statements/{name}").status_code == 403
     assert client.get(f"/student?id={student}").status_code == 403
+
+
+def test_a_published_copy_from_before_statements_says_what_to_do(client, site, student, out):
+    con = duckdb.connect(str(site.db.with_name("warehouse.published.duckdb")))
+    con.execute("DROP TABLE statement_access")
+    con.close()
+    sign_in(client)
+    response = post(client, student, "/student/statement", request="")
+    assert response.status_code == 400 and "after the next check" in response.text
+    assert not (out / "statements").exists()
