@@ -349,3 +349,21 @@ def test_thousands_of_accesses_give_a_statement_in_seconds(tmp_path):
     lines = text.count('<p class="access">')
     assert lines < 3000 / 4  # grouped: far fewer lines than accesses
     assert "3,041 accesses" in text  # the fixture's 41 and these
+
+
+@pytest.mark.parametrize("choice", ["march_1", "february_28"])
+def test_the_age_is_the_one_the_rules_compute(choice):
+    """statements.dates.age_on agrees with the rules' age_at macro (checks.context) on every day around
+    the birthdays that are hard: 29 February, 28 February, 1 March, 31 December."""
+    import duckdb
+
+    from checks.context import _age_macro
+
+    con = duckdb.connect()
+    con.execute(_age_macro(choice))
+    births = [date(2008, 2, 29), date(2009, 2, 28), date(2009, 3, 1), date(2010, 12, 31)]
+    days = [date(2023, 12, 25) + timedelta(days=n) for n in range(0, 1600, 1)]
+    expected = con.execute(
+        "SELECT b, d, age_at(b, d) FROM unnest($b) t(b), unnest($d) u(d) ORDER BY b, d", {"b": births, "d": days}
+    ).fetchall()
+    assert [(b, d, age_on(b, d, choice)) for b, d, _ in expected] == expected
