@@ -227,3 +227,46 @@ def log_access(
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [utc_now(), user_name, page, finding_id, account_id, student_id, recipient_id],
         )
+
+
+# --- the register of access requests (spec/statement.md) -------------------------------------------
+#
+# A request for access (AVG art. 15) has to be answered within a month (art. 12(3)). The register is
+# written by `schoolaudit statement --received` and by the review app, so it lives here beside the
+# decisions, not in the warehouse. A request is one row; what happens to it later (the statement
+# issued, the request withdrawn) is a new row in access_request_events: nothing is ever updated.
+
+REQUESTERS = ("student", "guardian")
+REQUEST_EVENTS = ("issued", "withdrawn")
+
+REQUESTS_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS access_requests (
+    request_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    student_id TEXT NOT NULL,
+    requester TEXT NOT NULL CHECK (requester IN ({", ".join(f"'{r}'" for r in REQUESTERS)})),
+    received TEXT NOT NULL,          -- YYYY-MM-DD, the day the request came in
+    due TEXT NOT NULL,               -- YYYY-MM-DD: received + 1 calendar month, at most the month's last day
+    registered_by TEXT NOT NULL,
+    registered_at TEXT NOT NULL,     -- UTC, ISO 8601 with a Z
+    CHECK (received <= due)
+);
+CREATE INDEX IF NOT EXISTS access_requests_by_student ON access_requests (student_id, request_id);
+CREATE TABLE IF NOT EXISTS access_request_events (
+    event_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id INTEGER NOT NULL REFERENCES access_requests (request_id),
+    event TEXT NOT NULL CHECK (event IN ({", ".join(f"'{e}'" for e in REQUEST_EVENTS)})),
+    on_date TEXT NOT NULL,           -- YYYY-MM-DD, local: the day the statement was issued
+    by TEXT NOT NULL,
+    at TEXT NOT NULL,                -- UTC, ISO 8601 with a Z
+    statement TEXT                   -- for 'issued': the statement's file name
+);
+""" + "".join(
+    f"""
+CREATE TRIGGER IF NOT EXISTS {table}_never_updated BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} are never changed: add a new entry'); END;
+CREATE TRIGGER IF NOT EXISTS {table}_never_deleted BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} are never deleted'); END;
+"""
+    for table in ("access_requests", "access_request_events")
+)
+SCHEMA = SCHEMA + REQUESTS_SCHEMA  # additive: an existing store gets the tables when it is opened

@@ -163,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--staff", type=_positive, help="about this many staff (default: one per 12 students)")
     generate.add_argument("--events-per-week", type=_positive, help="access events a week (default: 40 per student)")
     generate.add_argument("--disclosures-per-week", type=_positive, help="disclosures a week (default: about 10 per 100 students)")
+    _statement_commands(add)
     return parser
 
 
@@ -353,7 +354,7 @@ def _serve(args) -> int:
 
     settings = load_settings(args.config)
     config = AppConfig(db=Path(args.db), out=Path(args.out), lang=args.lang, timezone=settings.timezone,
-                       https_only=args.https_only)  # fmt: skip
+                       https_only=args.https_only, leap_day_birthday=settings.leap_day_birthday)  # fmt: skip
     try:
         serve(config, args.host, args.port, _say)
     except (ServeError, StoreError, SecretError) as exc:
@@ -688,6 +689,119 @@ def _fail_on(threshold: str | None, counts: dict[str, int]) -> int:
         return 0
     worst_allowed = SEVERITY_RANK[threshold]
     return 1 if any(count and SEVERITY_RANK[s] <= worst_allowed for s, count in counts.items()) else 0
+
+
+# --- access requests: the student's statement (spec/statement.md) ---------------------------------
+
+
+def _statement_commands(add) -> None:
+    statement = add("statement", _statement, "Write a student's statement of access (HTML and PDF).")
+    statement.add_argument("--student", required=True, metavar="ID", help="the student's id (student_id)")
+    statement.add_argument("--from", dest="period_from", type=_date, metavar="DATE", help="first day (default: the first the warehouse holds)")
+    statement.add_argument("--to", dest="period_to", type=_date, metavar="DATE", help="last day (default: the last the warehouse holds)")
+    statement.add_argument("--lang", choices=("en", "nl"), default="en", help="the statement's language")
+    statement.add_argument("--out", default=DEFAULT_OUT, help=f"written to OUT/statements/ (default {DEFAULT_OUT})")
+    statement.add_argument("--received", type=_date, metavar="DATE", help="the request's date: registers it (due a month later) as answered today; without it the statement is a draft")
+    statement.add_argument("--requester", choices=("student", "guardian"), help="who asked (default: the student from 16, else a guardian)")
+    statement.add_argument("--staff-names", action="store_true", help="name the staff who looked (only when the student needs it to exercise their rights)")
+    _db(statement)
+    _config(statement)
+
+    requests = add("requests", _requests, "List the register of access requests and their due dates.")
+    requests.add_argument("--format", choices=("table", "csv"), default="table")
+    _db(requests)
+    _config(requests)
+
+
+def _statement(args) -> int:
+    import getpass
+
+    from decisions.store import StoreError, open_store, store_path
+    from pipelines.warehouse import open_warehouse
+    from statements import data, document, register
+    from statements.dates import local_today
+    from statements.sources import warehouse_views
+
+    settings = load_settings(args.config)
+    if args.period_from and args.period_to and args.period_to < args.period_from:
+        raise UsageError(f"the period ends ({args.period_to}) before it starts ({args.period_from})")
+    if args.requester and not args.received:
+        raise UsageError("--requester goes with --received (the day the request came in)")
+    _require_db(args.db)
+    today = local_today(settings.timezone)
+    if args.received and args.received > today:
+        raise UsageError(f"--received {args.received} is after today ({today})")
+    request = data.Request(args.student, args.period_from, args.period_to, today, args.staff_names,
+                           settings.leap_day_birthday)  # fmt: skip
+    try:
+        with open_warehouse(args.db, settings.timezone, read_only=True) as con:
+            warehouse_views(con)
+            if store_path(args.db).exists():
+                with open_store(args.db, create=False) as store:
+                    data.register_decisions(con, store)
+            else:
+                data.register_decisions(con, None)
+            contents = data.gather(con, request)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    if contents is None:
+        raise UsageError(f"unknown student {args.student!r}: no such student_id in the warehouse")
+    _creatable(Path(args.out), "statement folder")
+    written = document.write(args.out, contents, args.lang, draft=args.received is None)
+    _say(f"statement of {args.student} ({contents['period_from']} to {contents['period_to']}), "
+         f"addressed to {'the student' if contents['addressed_to'] == 'student' else 'the parents'}:")  # fmt: skip
+    _say(f"  {written.html.resolve()}")
+    _say(f"  {written.pdf.resolve()}")
+    if args.received is None:
+        _say("a draft: no request registered (give --received DATE to register the request it answers)")
+        return 0
+    requester = args.requester or ("student" if contents["addressed_to"] == "student" else "guardian")
+    try:
+        with open_store(args.db) as store:
+            request_id = register.register(store, args.student, requester, args.received, getpass.getuser(), today,
+                                           issued_statement=written.pdf.name)  # fmt: skip
+    except (StoreError, register.RequestError) as exc:
+        raise UsageError(str(exc)) from None
+    from statements.dates import due_date
+
+    _say(f"registered access request {request_id}: received {args.received}, due {due_date(args.received)}, "
+         f"issued {today}")  # fmt: skip
+    return 0
+
+
+def _requests(args) -> int:
+    import csv
+
+    from decisions.store import StoreError, open_store, store_path
+    from statements.dates import local_today
+    from statements.register import requests
+
+    settings = load_settings(args.config)
+    columns = ("request_id", "student_id", "requester", "received", "due", "issued", "status")
+    rows = []
+    if store_path(args.db).exists():
+        try:
+            with open_store(args.db, create=False) as store:
+                rows = [[str(row[c] if row[c] is not None else "") for c in columns]
+                        for row in requests(store, local_today(settings.timezone))]  # fmt: skip
+        except StoreError as exc:
+            raise UsageError(str(exc)) from None
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        from pipelines.safe_text import csv_cell
+
+        writer.writerows([[csv_cell(v) for v in row] for row in rows])
+        return 0
+    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
+    _say("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for row in rows:
+        _say("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    _say(f"{len(rows)} access request{'s' if len(rows) != 1 else ''}")
+    return 0
+
+# --- end of access requests -----------------------------------------------------------------------
+
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from pipelines import private
+from statements.sources import STATEMENT_TABLES
 
 PUBLISHED_TABLES = {
     "findings": "SELECT * FROM main.findings",
@@ -28,6 +29,7 @@ PUBLISHED_TABLES = {
                          FROM main.staff GROUP BY staff_id""",
     "recipients": "SELECT recipient_id, any_value(name) AS name, any_value(kind) AS kind FROM main.recipients GROUP BY 1",
 }
+PUBLISHED_TABLES.update(STATEMENT_TABLES)  # what the app needs to make a student's statement (statements.sources)
 
 
 def published_path(warehouse: str | Path) -> Path:

@@ -22,6 +22,7 @@ from reports.data_quality import data_quality
 from reports.i18n import Translator
 from reports.late_data import late_context
 from reports.suppression import HIDDEN, SHOWN, Count, WeekCounts, suppress, suppress_week
+from statements.report import requests_due
 
 TREND_WEEKS = 8
 
@@ -106,6 +107,7 @@ def privacy_officer_context(
         "files": data.delivered_files(con),
         "quality": data_quality(con, week, t),  # the data-quality section: quarantine, validation, rejected files
         **late_context(con, week, settings.timezone),  # rows that arrived after their week was reported
+        "requests_due": requests_due(con, settings.timezone),  # access requests due within 7 days or overdue
         "coverage_ran": bool(coverage),
         # rules not evaluated, and rules evaluated in part (they have a reason too), with the reason
         "not_evaluated": [row for row in coverage if row["status"] != "evaluated" or row["reason"]],

@@ -54,12 +54,13 @@ from decisions.store import (
 )
 from pipelines.contract import DATA_CATEGORIES
 from reports.render import shown
-from review import data
+from review import access_requests, data
 from review.files import COUNCIL_FILES, REPORT_FILES, label_key, report_file, weeks_with_reports
 from review.secret import derived_key, load_secret
 from review.security import REPORT_CSP, SecurityHeaders
 from review.text import AppText
 from review.users import LOCK_MINUTES, MAX_FAILED_LOGINS, Authenticator, User, get_user, session_key
+from statements.dates import local_today
 
 HERE = Path(__file__).parent
 IDLE_MINUTES = 30
@@ -76,6 +77,7 @@ class AppConfig:
     lang: str = "en"
     timezone: str = "Europe/Amsterdam"
     https_only: bool = False
+    leap_day_birthday: str = "march_1"  # for the age a student's statement is addressed by
 
 
 def create_app(config: AppConfig, clock: Callable[[], datetime] | None = None, hasher: PasswordHasher | None = None):
@@ -128,6 +130,9 @@ class Review:
             Route("/account", self.account),
             Route("/recipient", self.recipient),
             Route("/student", self.student),
+            Route("/student/requests", self.student_request, methods=["POST"]),
+            Route("/student/statement", self.student_statement, methods=["POST"]),
+            Route("/statements/{name}", self.statement_file),
             Route("/decisions", self.decisions),
             Route("/reports", self.reports),
             Route("/reports/{week}/{name}", self.report_file),
@@ -339,10 +344,11 @@ class Review:
 
     @requires(PRIVACY_OFFICER)
     def student(self, request: Request, user: User, store, form) -> Response:
-        return self._case(request, user, store, "student", "student_id")
+        return self._student_page(request, user, store, request.query_params.get("id", ""))
 
-    def _case(self, request: Request, user: User, store, kind: str, logged_as: str) -> Response:
-        subject = request.query_params.get("id", "")
+    def _case(self, request: Request, user: User, store, kind: str, logged_as: str, subject: str | None = None,
+              status: int = 200, **extra) -> Response:  # fmt: skip
+        subject = subject if subject is not None else request.query_params.get("id", "")
         if not subject:
             raise HTTPException(404)
         with data.published(self.config.db, self.config.timezone) as con:
@@ -355,8 +361,8 @@ class Review:
             raise HTTPException(404)
         self._log(store, user, request, **{logged_as: subject})
         return self._render(
-            request, "case.html", user, kind=kind, subject=subject, who=particulars, rows=rows,
-            limit=data.CASE_LIMIT,
+            request, "case.html", user, status=status, kind=kind, subject=subject, who=particulars, rows=rows,
+            limit=data.CASE_LIMIT, **extra,
         )
 
     @requires(PRIVACY_OFFICER)
@@ -388,6 +394,65 @@ class Review:
     def reports(self, request: Request, user: User, store, form) -> Response:
         weeks = weeks_with_reports(self.config.out)
         return self._render(request, "reports.html", user, weeks=weeks, label_key=label_key, folder=self.config.out)
+
+    # --- access requests: the student's statement (spec/statement.md; review.access_requests) ----------
+
+    def _student_page(self, request, user, store, subject: str, status: int = 200, **extra) -> Response:
+        today = local_today(self.config.timezone)
+        shown = access_requests.page_context(store, self.config.out, subject, today) if subject else {}
+        made, registered = request.query_params.get("made"), request.query_params.get("registered")
+        return self._case(
+            request, user, store, "student", "student_id", subject=subject, status=status, today=today,
+            made=made if made in shown.get("statements", ()) else None,
+            registered=registered if any(str(r["request_id"]) == registered for r in shown.get("requests", ())) else None,
+            **{"statement_error": None, **shown, **extra},
+        )  # fmt: skip
+
+    @requires(PRIVACY_OFFICER)
+    def student_request(self, request: Request, user: User, store, form) -> Response:
+        """Register an access request that came in (its due date follows); nothing is issued yet."""
+        subject = _field(form, "id")
+        try:
+            request_id = access_requests.register_request(
+                store, subject, _field(form, "requester"), _field(form, "received"), user.name,
+                local_today(self.config.timezone), self.t("app.statement.received"),
+            )  # fmt: skip
+        except access_requests.StatementError as exc:
+            return self._student_page(request, user, store, subject, status=400, statement_error=str(exc))
+        return RedirectResponse(f"/student?{urlencode({'id': subject, 'registered': request_id})}", status_code=303)
+
+    @requires(PRIVACY_OFFICER)
+    def student_statement(self, request: Request, user: User, store, form) -> Response:
+        """Make the student's statement from the published copy; answering an open request, or a draft."""
+        subject = _field(form, "id")
+        fields = {
+            "from": _field(form, "from"), "to": _field(form, "to"), "request": _field(form, "request"),
+            "staff_names": _field(form, "staff_names") == "1",
+            "lang": _field(form, "lang") if _field(form, "lang") in ("en", "nl") else self.config.lang,
+            "from_label": self.t("app.statement.from"), "to_label": self.t("app.statement.to"),
+        }  # fmt: skip
+        self._log(store, user, request, student_id=subject or None)  # the statement holds the student's data
+        try:
+            with data.published(self.config.db, self.config.timezone) as con:
+                made = access_requests.make_statement(con, store, self.config.out, subject, fields, user.name,
+                                                 local_today(self.config.timezone), self.config.leap_day_birthday)  # fmt: skip
+        except access_requests.StatementError as exc:
+            return self._student_page(request, user, store, subject, status=400, statement_error=str(exc))
+        return RedirectResponse(f"/student?{urlencode({'id': subject, 'made': made.name})}", status_code=303)
+
+    @requires(PRIVACY_OFFICER)
+    def statement_file(self, request: Request, user: User, store, form) -> Response:
+        name = request.path_params["name"]
+        found = access_requests.statement_file(self.config.out, name)
+        if found is None:
+            raise HTTPException(404)
+        path, media_type = found
+        self._log(store, user, request, student_id=access_requests.student_of(name))
+        html = name.endswith(".html")
+        headers = {"Content-Disposition": f'{"inline" if html else "attachment"}; filename="{name}"'}
+        if html:
+            headers["Content-Security-Policy"] = REPORT_CSP
+        return FileResponse(path, media_type=media_type, headers=headers)
 
     # --- both roles -----------------------------------------------------------------------------
 
