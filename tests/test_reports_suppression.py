@@ -229,6 +229,7 @@ FAMILY_RULES = {
     "exception": "SHARE-EXCEPTION-UNSUPPORTED",
     "processor": "PROCESSOR-NO-AGREEMENT",
     "standing": "LOG-GAP",
+    "signal": "SIGNAL-VOLUME",
 }
 
 
