@@ -9,7 +9,8 @@ import dataclasses
 import pytest
 
 from checks.context import SettingsError
-from checks.registry import load_catalogue, rule_by_id
+from checks.registry import load_catalogue
+from pipelines.settings import Settings
 from tests.access_fixtures import ACCESS_RULES, add_guardian_link, explanations
 from tests.rule_fixtures import (
     WEEK,
@@ -26,7 +27,6 @@ from tests.rule_fixtures import (
     render,
     warehouse,
 )
-from pipelines.settings import Settings
 
 VOLUME, BULK, OWN_CHILD = "SIGNAL-VOLUME", "SIGNAL-BULK-EXPORT", "SIGNAL-OWN-CHILD"
 AFTER_LEAVING, QUIET = "SIGNAL-AFTER-LEAVING", "SIGNAL-QUIET-HOURS"

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import re
 
-import duckdb
-
 from checks.registry import load_catalogue
 from pipelines.ingest import ingest_landing
 from pipelines.settings import Settings
@@ -17,7 +15,16 @@ from reports.context import council_context, privacy_officer_context
 from reports.i18n import Translator
 from reports.outputs import write_findings_csv
 from reports.render import render_html
-from tests.rule_fixtures import WEEK, add_access, add_involvement, add_school, add_staff, add_student, check, insert
+from tests.rule_fixtures import (
+    WEEK,
+    add_access,
+    add_involvement,
+    add_school,
+    add_staff,
+    add_student,
+    check,
+    insert,
+)
 
 WEDNESDAY = "2026-11-18"
 
