@@ -78,10 +78,12 @@ class SettingsError(ValueError):
     """A parameter the rules cannot work with (a user's configuration mistake)."""
 
 
-def prepare(con, week: str, settings: Settings, accesses: bool = True, populations: bool = True) -> None:
+def prepare(con, week: str, settings: Settings, accesses: bool = True, populations: bool = True,
+            signals: bool = True) -> None:
     """Create the week's context on `con`. Safe to call again (everything is replaced). Without
     `accesses`, the access populations are left to prepare_accesses (the runner builds them per slice);
-    without `populations`, the other populations are not built (only parameters, macros and views)."""
+    without `populations`, the other populations are not built (only parameters, macros and views);
+    without `signals`, the signals' populations are not (a run without any signal rule)."""
     week = week.strip()
     monday, sunday = parse_week(week)
     _check_settings(settings)
@@ -153,7 +155,7 @@ def prepare(con, week: str, settings: Settings, accesses: bool = True, populatio
         con.execute(_POPULATIONS.format(special=special, earliest=EARLIEST, latest=LATEST))
         if STANDING_POPULATIONS.exists():
             con.execute(STANDING_POPULATIONS.read_text(encoding="utf-8"))
-        if SIGNAL_POPULATIONS.exists():
+        if signals and SIGNAL_POPULATIONS.exists():
             con.execute(SIGNAL_POPULATIONS.read_text(encoding="utf-8").format(earliest=EARLIEST, latest=LATEST))
 
 

@@ -524,3 +524,30 @@ def test_signal_parameters_from_a_config_file(tmp_path):
     path.write_text('quiet_to = "25:00"\n')
     with pytest.raises(ConfigError, match="quiet_to"):
         load_settings(path)
+
+
+def test_quiet_hours_across_the_end_of_summer_time(con):
+    """25 October 2026: 03:00 summer time becomes 02:00; the local time of each instant decides."""
+    add_staff(con, "t1")
+    for n, when in enumerate(["2026-10-24T22:30:00Z",    # 00:30 summer time
+                              "2026-10-25T00:30:00Z",    # 02:30 summer time
+                              "2026-10-25T01:30:00Z",    # 02:30 winter time: the hour again
+                              "2026-10-25T03:59:00Z",    # 04:59
+                              "2026-10-25T04:00:00Z"]):  # 05:00: outside
+        access(con, "t1", f"s{n}", when)
+    assert subjects(con, QUIET, week="2026-W43") == set()
+    access(con, "t1", "s9", "2026-10-24T21:59:00Z")  # 23:59 summer time: outside
+    assert subjects(con, QUIET, week="2026-W43") == set()
+    access(con, "t1", "s9", "2026-10-24T22:00:00Z")  # 00:00 summer time: inside
+    assert subjects(con, QUIET, week="2026-W43") == {"t1@2026-W43"}
+    assert facts(con, QUIET, "t1@2026-W43", week="2026-W43")["quiet_events"] == 5
+
+
+def test_a_run_without_signal_rules_does_not_build_their_populations(con):
+    add_staff(con, "t1")
+    access(con, "t1", "s1")
+    check(con, WEEK, rules=ACCESS_RULES)
+    built = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'signal_access_days_week'"
+    assert con.execute(built).fetchone()[0] == 0
+    check(con, WEEK, rules=[QUIET])
+    assert con.execute(built).fetchone()[0] == 1
