@@ -47,6 +47,12 @@ Populations (one row per subject checked)
     processor_disclosures_week ... legal_basis processor and recipient kind processor (section D)
     and, from checks/populations.sql, those of the standing rules (section E) and
     consented_disclosures_week  consent disclosures joined with their consent (consent rules 2-5)
+    and, from checks/signal_populations.sql, those of the signals (section F), for the whole week:
+    signal_access_days_week    one row per personal staff account, student and local date it touched
+    signal_accounts_week       one row per such account, with its distinct students and quiet hours
+    signal_account_days_week   one row per account and local date (SIGNAL-BULK-EXPORT)
+    signal_peer_groups_week    per active account, each peer group (school, role) it is in, with the
+                               group's active accounts and their median of distinct students
 """
 
 from __future__ import annotations
@@ -63,6 +69,8 @@ LEAP_DAY_CHOICES = ("march_1", "february_28")
 
 # The standing rules' populations (section E), kept in their own file; they read what is set up here.
 STANDING_POPULATIONS = Path(__file__).parent / "populations.sql"
+# The signals' populations (section F): the week's staff accesses of personal accounts, folded per account.
+SIGNAL_POPULATIONS = Path(__file__).parent / "signal_populations.sql"
 
 # Open interval bounds become these dates, so range joins compare plain dates (no OR on NULL).
 EARLIEST = "DATE '0001-01-01'"
@@ -73,10 +81,12 @@ class SettingsError(ValueError):
     """A parameter the rules cannot work with (a user's configuration mistake)."""
 
 
-def prepare(con, week: str, settings: Settings, accesses: bool = True, populations: bool = True) -> None:
+def prepare(con, week: str, settings: Settings, accesses: bool = True, populations: bool = True,
+            signals: bool = True) -> None:
     """Create the week's context on `con`. Safe to call again (everything is replaced). Without
     `accesses`, the access populations are left to prepare_accesses (the runner builds them per slice);
-    without `populations`, the other populations are not built (only parameters, macros and views)."""
+    without `populations`, the other populations are not built (only parameters, macros and views);
+    without `signals`, the signals' populations are not (a run without any signal rule)."""
     week = week.strip()
     monday, sunday = parse_week(week)
     _check_settings(settings)
@@ -103,13 +113,26 @@ def prepare(con, week: str, settings: Settings, accesses: bool = True, populatio
     con.execute(_local_date_near_week(con, tz, settings.log_gap_lookback_days))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE audit_settings AS SELECT ? AS timezone, ? AS grace_before_days, "
-        "? AS grace_after_days, ? AS renewal_horizon_days, ? AS log_gap_lookback_days",
+        "? AS grace_after_days, ? AS renewal_horizon_days, ? AS log_gap_lookback_days, "
+        "? AS volume_min_students, CAST(? AS DOUBLE) AS volume_factor, ? AS volume_min_peers, "
+        "? AS bulk_min_students, ? AS quiet_from, ? AS quiet_to, ? AS quiet_from_us, ? AS quiet_to_us, "
+        "? AS quiet_min_events, ? AS quiet_min_students",
         [
             settings.timezone,
             settings.grace_before_days,
             settings.grace_after_days,
             settings.renewal_horizon_days,
             settings.log_gap_lookback_days,
+            settings.volume_min_students,
+            settings.volume_factor,
+            settings.volume_min_peers,
+            settings.bulk_min_students,
+            settings.quiet_from,
+            settings.quiet_to,
+            _day_us(settings.quiet_from),
+            _day_us(settings.quiet_to),
+            settings.quiet_min_events,
+            settings.quiet_min_students,
         ],
     )
     _category_table(con, "special_category", SPECIAL_CATEGORIES)
@@ -137,6 +160,8 @@ def prepare(con, week: str, settings: Settings, accesses: bool = True, populatio
         con.execute(_POPULATIONS.format(special=special, earliest=EARLIEST, latest=LATEST))
         if STANDING_POPULATIONS.exists():
             con.execute(STANDING_POPULATIONS.read_text(encoding="utf-8"))
+        if signals and SIGNAL_POPULATIONS.exists():
+            con.execute(SIGNAL_POPULATIONS.read_text(encoding="utf-8").format(earliest=EARLIEST, latest=LATEST))
 
 
 def prepare_accesses(con, since=None, until=None) -> None:
@@ -179,6 +204,27 @@ def _check_settings(settings: Settings) -> None:
         value = getattr(settings, name)
         if not isinstance(value, int) or value < 0:
             raise SettingsError(f"{name} must be a whole number of days, 0 or more, got {value!r}")
+    for name in ("volume_min_students", "volume_min_peers", "bulk_min_students", "quiet_min_events",
+                 "quiet_min_students"):
+        value = getattr(settings, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise SettingsError(f"{name} must be a whole number, 0 or more, got {value!r}")
+    factor = settings.volume_factor
+    if not isinstance(factor, (int, float)) or isinstance(factor, bool) or not factor > 0:
+        raise SettingsError(f"volume_factor must be a number above 0, got {factor!r}")
+    for name in ("quiet_from", "quiet_to"):
+        _day_us(getattr(settings, name), name)
+
+
+def _day_us(clock, name: str = "quiet hours") -> int:
+    """'05:30' as microseconds since midnight."""
+    try:
+        hours, minutes = (int(part) for part in str(clock).split(":"))
+        if not (0 <= hours < 24 and 0 <= minutes < 60) or len(str(clock)) != 5:
+            raise ValueError
+    except ValueError:
+        raise SettingsError(f"{name} must be a local time HH:MM, got {clock!r}") from None
+    return (hours * 60 + minutes) * 60_000_000
 
 
 def _age_macro(leap_day_birthday: str) -> str:
@@ -238,6 +284,11 @@ def _local_date_near_week(con, tz: str, lookback_days) -> str:
             CASE WHEN epoch_us(ts) >= {first_us} AND epoch_us(ts) < {last_us}
                  THEN DATE '1970-01-01' + CAST((epoch_us(ts) + {offset}) // 86400000000 AS INTEGER)
                  ELSE local_date_of(ts) END;
+        -- microseconds since local midnight (the time of day the signals' quiet hours compare)
+        CREATE OR REPLACE TEMP MACRO local_day_us_near_week(ts) AS
+            CASE WHEN epoch_us(ts) >= {first_us} AND epoch_us(ts) < {last_us}
+                 THEN (epoch_us(ts) + {offset}) % 86400000000
+                 ELSE epoch_us(CAST(timezone('{tz}', ts) AS TIMESTAMP)) % 86400000000 END;
     """
 
 

@@ -43,7 +43,7 @@ RULES_DIR = Path(__file__).parent / "rules"
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}  # 0 = worst
-SUBJECT_TYPES = ("access_event", "disclosure", "agreement", "policy", "source_system")
+SUBJECT_TYPES = ("access_event", "disclosure", "agreement", "policy", "source_system", "account")
 RESULT_COLUMNS = (
     "subject_id",
     "severity",
@@ -134,6 +134,8 @@ def parse_rule_file(path: Path) -> Rule:
         raise CatalogueError(f"{path.name}: unknown severity {rule.severity!r}")
     if rule.subject_type not in SUBJECT_TYPES:
         raise CatalogueError(f"{path.name}: unknown subject_type {rule.subject_type!r}")
+    if rule.family == "signal" and rule.order is not None:
+        raise CatalogueError(f"{path.name}: signals take no part in precedence: no order")
     if rule.on_rejected_events not in ("incomplete", "not_evaluated"):
         raise CatalogueError(f"{path.name}: on_rejected_events must be 'incomplete' or 'not_evaluated'")
     from pipelines.settings import Settings  # the parameters a rule may name
@@ -158,7 +160,8 @@ def load_catalogue() -> tuple[Rule, ...]:
     return tuple(sorted(rules, key=lambda r: (FAMILY_ORDER.get(r.family, 99), r.order or 99, r.id)))
 
 
-FAMILY_ORDER = {"access": 0, "consent": 1, "exception": 2, "processor": 3, "standing": 4}
+# Signals (spec section F) come last: patterns to look into, not violations; they have no `order`.
+FAMILY_ORDER = {"access": 0, "consent": 1, "exception": 2, "processor": 3, "standing": 4, "signal": 5}
 
 
 def rule_by_id(rule_id: str) -> Rule:

@@ -86,7 +86,9 @@ def check_week(con, week: str, settings: Settings, selected, timed=_untimed) -> 
     benchmark's profile times them); steps of the same name are the same work on another slice."""
     timed(
         "prepare: week populations (checks/context.py, populations.sql)",
-        lambda: context.prepare(con, week, settings, accesses=False),
+        lambda: context.prepare(
+            con, week, settings, accesses=False, signals=any(rule.family == "signal" for rule in selected)
+        ),
     )
     con.execute(_CANDIDATES_DDL)
     rejected = _rejected_files(con)

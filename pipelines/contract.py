@@ -120,6 +120,9 @@ FEEDS: dict[str, Feed] = {
                 _c("valid_from", DATE),
                 _c("valid_to", DATE),
                 _c("display_name"),
+                # the guardian's own staff account, when they also work at the board (SIGNAL-OWN-CHILD);
+                # optional and added later: last, so that older warehouses get it by ALTER TABLE
+                _c("staff_id"),
             ),
             key=("guardian_id", "student_id", "valid_from"),
         ),

@@ -5,6 +5,7 @@ Every value here is printed in the report's appendix, so a reader can see what t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 DEFAULT_ROLE_ALLOWANCES: dict[str, tuple[str, ...]] = {
@@ -29,6 +30,15 @@ class Settings:
     # someone born on 29 February turns a year older on 1 March in common years ("march_1"),
     # or on 28 February ("february_28")
     leap_day_birthday: str = "march_1"
+    # signals (spec section F): patterns that single events do not show
+    volume_min_students: int = 30
+    volume_factor: float = 3
+    volume_min_peers: int = 3
+    bulk_min_students: int = 20
+    quiet_from: str = "00:00"  # local time; when later than quiet_to the window runs past midnight
+    quiet_to: str = "05:00"
+    quiet_min_events: int = 5
+    quiet_min_students: int = 2
 
     def as_rows(self) -> list[tuple[str, str]]:
         """(parameter, value) pairs for the report appendix."""
@@ -43,6 +53,14 @@ class Settings:
             ("log_gap_lookback_days", str(self.log_gap_lookback_days)),
             ("small_count_threshold", str(self.small_count_threshold)),
             ("leap_day_birthday", self.leap_day_birthday),
+            ("volume_min_students", str(self.volume_min_students)),
+            ("volume_factor", f"{self.volume_factor:g}"),
+            ("volume_min_peers", str(self.volume_min_peers)),
+            ("bulk_min_students", str(self.bulk_min_students)),
+            ("quiet_from", self.quiet_from),
+            ("quiet_to", self.quiet_to),
+            ("quiet_min_events", str(self.quiet_min_events)),
+            ("quiet_min_students", str(self.quiet_min_students)),
         ]
 
 
@@ -56,7 +74,14 @@ _INT_KEYS = (
     "renewal_horizon_days",
     "log_gap_lookback_days",
     "small_count_threshold",
+    "volume_min_students",
+    "volume_min_peers",
+    "bulk_min_students",
+    "quiet_min_events",
+    "quiet_min_students",
 )
+_TIME_KEYS = ("quiet_from", "quiet_to")
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 _LEAP_DAY_CHOICES = ("march_1", "february_28")
 
 
@@ -93,6 +118,12 @@ def load_settings(path=None) -> Settings:
                 raise ConfigError(f"config file {path}: {key} must be a whole number of 0 or more, got {value!r}")
             if key == "small_count_threshold" and value < 1:
                 raise ConfigError(f"config file {path}: small_count_threshold must be at least 1")
+        elif key == "volume_factor":
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
+                raise ConfigError(f"config file {path}: volume_factor must be a number above 0, got {value!r}")
+        elif key in _TIME_KEYS:
+            if not isinstance(value, str) or not _CLOCK.match(value):
+                raise ConfigError(f"config file {path}: {key} must be a local time HH:MM (00:00 to 23:59), got {value!r}")
         elif key == "timezone":
             try:
                 ZoneInfo(str(value))

@@ -194,6 +194,7 @@ def ensure_schema(con) -> None:
     con.execute(AUDITOR_TABLES)
     # Columns added after the first release: an existing warehouse gets them on opening.
     con.execute("ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS reason_code VARCHAR")
+    con.execute("ALTER TABLE guardians ADD COLUMN IF NOT EXISTS staff_id VARCHAR")  # SIGNAL-OWN-CHILD
 
 
 # --- one writer per warehouse file, across processes ----------------------------------------------

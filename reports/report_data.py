@@ -470,3 +470,12 @@ def processors_with_agreement(con, day: date) -> dict:
         {"day": day},
     )
     return {"total": total, "with_agreement": covered}
+
+
+# ---- signals (spec/rules.md, section F) -------------------------------------------------------------
+
+
+def signal_cases(con, week: str, rules: Sequence[Rule], t: Translator) -> list[dict]:
+    """Signals per account (actor_id), worst account first, with staff names where known: patterns to
+    look into, kept apart from the access cases (they are not violations)."""
+    return _cases(con, week, rules, t, "account", "actor_id", "staff_names")

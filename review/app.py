@@ -66,7 +66,7 @@ HERE = Path(__file__).parent
 IDLE_MINUTES = 30
 PRIVACY_OFFICER, COUNCIL = "privacy_officer", "council"
 ANY_ROLE = (PRIVACY_OFFICER, COUNCIL)
-FAMILIES = ("access", "consent", "exception", "processor", "standing")
+FAMILIES = ("access", "consent", "exception", "processor", "standing", "signal")
 SEARCH_LIMIT = 100  # characters of a search
 
 

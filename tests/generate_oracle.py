@@ -1,4 +1,4 @@
-"""An independent, compact reading of the WHOLE rule catalogue (spec/rules.md, sections A-E), used
+"""An independent, compact reading of the WHOLE rule catalogue (spec/rules.md, sections A-F), used
 only to test the generator: its background must be clean and each plant must give exactly its one
 finding. It reads the canonical warehouse tables (after ingest) and is written straight from the spec,
 deliberately apart from checks/ so that the two can disagree and a test can notice.
@@ -238,10 +238,63 @@ FROM active a CROSS JOIN weekdays wd
 WHERE NOT EXISTS (SELECT 1 FROM logged l WHERE l.source_system = a.source_system AND l.d = wd.d);
 """
 
+# Section F, default parameters: 30 students and 3 x the peers' median (groups of 3 or more), 20 students
+# exported in a day, 5 accesses of 2 students in [00:00, 05:00) local time.
+SIGNALS = """
+CREATE OR REPLACE TEMP TABLE o_signal_access AS
+SELECT a.actor_id, a.student_id, a.action, a.occurred_at, loc(a.occurred_at) AS d,
+       CAST(timezone('{tz}', a.occurred_at) AS TIME) AS t
+FROM access_log a, o_week w
+WHERE a.actor_type = 'staff' AND loc(a.occurred_at) BETWEEN w.mon AND w.sun
+  AND EXISTS (SELECT 1 FROM staff s WHERE s.staff_id = a.actor_id)
+  AND NOT EXISTS (SELECT 1 FROM staff s WHERE s.staff_id = a.actor_id AND coalesce(s.account_type, 'personal') <> 'personal');
+
+CREATE OR REPLACE TEMP TABLE o_signal_findings AS
+WITH per_account AS (
+    SELECT actor_id, count(DISTINCT student_id) AS n FROM o_signal_access GROUP BY actor_id
+),
+membership AS (
+    SELECT DISTINCT s.staff_id AS actor_id, s.school_id, s.role FROM staff s, o_week w
+    WHERE (s.valid_from IS NULL OR s.valid_from <= w.sun) AND (s.valid_to IS NULL OR s.valid_to >= w.mon)
+),
+grp AS (
+    SELECT m.school_id, m.role, count(*) AS accounts, median(p.n) AS med
+    FROM membership m JOIN per_account p USING (actor_id) GROUP BY ALL
+),
+volume AS (
+    SELECT p.actor_id FROM per_account p JOIN membership m USING (actor_id) JOIN grp g USING (school_id, role)
+    GROUP BY p.actor_id, p.n
+    HAVING p.n >= 30 AND bool_and(g.accounts >= 3 AND p.n >= 3 * g.med)
+),
+bulk AS (
+    SELECT actor_id, d FROM o_signal_access WHERE action IN ('export', 'print', 'download')
+    GROUP BY ALL HAVING count(DISTINCT student_id) >= 20
+),
+own_child AS (
+    SELECT DISTINCT a.actor_id, a.student_id FROM o_signal_access a
+    JOIN guardians g ON g.staff_id = a.actor_id AND g.student_id = a.student_id
+),
+after_leaving AS (
+    SELECT DISTINCT a.actor_id FROM o_signal_access a
+    WHERE NOT EXISTS (SELECT 1 FROM staff s WHERE s.staff_id = a.actor_id AND inforce(s.valid_from, s.valid_to, a.d))
+      AND EXISTS (SELECT 1 FROM staff s WHERE s.staff_id = a.actor_id AND s.valid_to < a.d)
+),
+quiet AS (
+    SELECT actor_id FROM o_signal_access WHERE t >= TIME '00:00' AND t < TIME '05:00'
+    GROUP BY actor_id HAVING count(*) >= 5 AND count(DISTINCT student_id) >= 2
+)
+SELECT 'SIGNAL-VOLUME' AS rule_id, 'medium' AS severity, 'account' AS subject_type,
+       actor_id || '@{week}' AS subject_id FROM volume
+UNION ALL SELECT 'SIGNAL-BULK-EXPORT', 'medium', 'account', actor_id || '@' || strftime(d, '%Y-%m-%d') FROM bulk
+UNION ALL SELECT 'SIGNAL-OWN-CHILD', 'medium', 'account', actor_id || '@' || student_id || '@{week}' FROM own_child
+UNION ALL SELECT 'SIGNAL-AFTER-LEAVING', 'high', 'account', actor_id || '@{week}' FROM after_leaving
+UNION ALL SELECT 'SIGNAL-QUIET-HOURS', 'low', 'account', actor_id || '@{week}' FROM quiet;
+"""
+
 RESULT = """
 SELECT * FROM o_access_findings UNION ALL SELECT * FROM o_consent_findings
 UNION ALL SELECT * FROM o_exception_findings UNION ALL SELECT * FROM o_processor_findings
-UNION ALL SELECT * FROM o_standing_findings
+UNION ALL SELECT * FROM o_standing_findings UNION ALL SELECT * FROM o_signal_findings
 """
 
 
@@ -254,6 +307,7 @@ def oracle_findings(con, week: str, settings: Settings | None = None) -> pd.Data
                      before=settings.grace_before_days, after=settings.grace_after_days,
                      horizon=settings.renewal_horizon_days, lookback=settings.log_gap_lookback_days)
     )
+    con.execute(SIGNALS.format(tz=settings.timezone.replace("'", "''"), week=week))
     frame = con.execute(RESULT).df()
     frame.insert(2, "week", week)
     return frame.sort_values(["rule_id", "subject_id"]).reset_index(drop=True)

@@ -35,7 +35,7 @@ from pipelines.weeks import parse_week
 
 UNTIL = date(2026, 11, 25)  # a Wednesday: the demo week is 2026-W47 (Monday 16 .. Sunday 22 November)
 WEEKS = ["2026-W45", "2026-W46", "2026-W47"]
-# Every rule of spec/rules.md, sections A-E.
+# Every rule of spec/rules.md, sections A-F.
 ALL_RULES = {
     "ACCESS-UNKNOWN-ACTOR", "ACCESS-SHARED-ACCOUNT", "ACCESS-BREAK-GLASS-UNJUSTIFIED", "ACCESS-PSYCH-REPORT",
     "ACCESS-STUDENT-OTHER", "ACCESS-GUARDIAN-NOT-LINKED", "ACCESS-PARENT-18PLUS", "ACCESS-PARENT-16PLUS",
@@ -45,6 +45,7 @@ ALL_RULES = {
     "SHARE-EXCEPTION-UNSUPPORTED",
     "PROCESSOR-NO-AGREEMENT", "PROCESSOR-AGREEMENT-NOT-IN-FORCE", "PROCESSOR-SCOPE", "PROCESSOR-NOT-PSEUDONYMISED",
     "PROCESSOR-AGREEMENT-INCOMPLETE", "PROCESSOR-AGREEMENT-EXPIRING", "POLICY-NOT-APPROVED", "LOG-GAP",
+    "SIGNAL-VOLUME", "SIGNAL-BULK-EXPORT", "SIGNAL-OWN-CHILD", "SIGNAL-AFTER-LEAVING", "SIGNAL-QUIET-HOURS",
 }
 KEY = ["rule_id", "severity", "week", "subject_type", "subject_id"]
 
@@ -216,15 +217,28 @@ def test_sizes_scale_with_students(tmp_path):
     large = generate(tmp_path / "large", students=240, weeks=1, until=UNTIL)
     plants = pd.concat([pd.read_csv(tmp_path / "small" / name) for name in ("expected-findings.csv",
                                                                              "near-misses.csv")])
-    planted_events = plants.loc[plants["subject_type"] == "access_event", "subject_id"].nunique()
-    assert planted_events >= 40
-    assert small.counts["access_log"] == 40 * 60 + planted_events
+    planted_events = small.counts["access_log"] - 40 * 60  # plants add the same events at every size
+    # the access plants name each event; the signals' plants add accesses per account on top
+    assert planted_events >= plants.loc[plants["subject_type"] == "access_event", "subject_id"].nunique() >= 40
     assert large.counts["access_log"] == 40 * 240 + planted_events
     assert large.counts["students"] - small.counts["students"] == 180  # plants add the same few students
+    planted = {"involvements": _planted_rows(tmp_path / "small", "involvements")}
+    assert planted["involvements"] == _planted_rows(tmp_path / "large", "involvements") > 100
     for feed in ("guardians", "documents", "involvements"):
-        assert 3 < large.counts[feed] / small.counts[feed] < 5, feed
-    staff = pd.concat(pd.read_csv(p, dtype=str) for p in (large.landing / "staff").iterdir())
+        grown = (large.counts[feed] - planted.get(feed, 0)) / (small.counts[feed] - planted.get(feed, 0))
+        assert 3 < grown < 5, feed
+    staff = pd.concat(pd.read_csv(p, dtype=str) for p in (large.landing / "staff").iterdir()
+                      if p.stem != "staff-board-office")  # the signals' plants
     assert 240 / 12 * 0.75 <= staff["staff_id"].nunique() <= 240 / 12 * 1.5  # about one per 12 students
+
+
+def _planted_rows(out: Path, feed: str) -> int:
+    """Rows of `feed` that belong to the board office's staff (the signals' plants, at every size)."""
+    staff = pd.concat(pd.read_csv(p, dtype=str) for p in (out / "landing" / "staff").iterdir())
+    office = set(staff.loc[~staff["school_id"].isin(pd.read_csv(out / "landing" / "schools" / "schools.csv",
+                                                                  dtype=str)["school_id"]), "staff_id"])
+    rows = pd.concat(pd.read_csv(p, dtype=str) for p in (out / "landing" / feed).iterdir())
+    return int(rows["staff_id"].isin(office).sum())
 
 
 def test_staff_events_and_disclosures_can_be_set_for_the_benchmarks(tmp_path):
@@ -238,9 +252,11 @@ def test_staff_events_and_disclosures_can_be_set_for_the_benchmarks(tmp_path):
     # about 100 a week (every stream's rate scaled alike, at least one of each), plus the plants'
     assert 2 * 90 <= sized.counts["disclosures"] - planted_disclosures <= 2 * 115
     assert usual.counts["disclosures"] < 0.6 * sized.counts["disclosures"]
-    staff = pd.concat(pd.read_csv(p, dtype=str) for p in (sized.landing / "staff").iterdir())
+    staff = pd.concat(pd.read_csv(p, dtype=str) for p in (sized.landing / "staff").iterdir()
+                      if p.stem != "staff-board-office")
     assert 40 * 0.75 <= staff["staff_id"].nunique() <= 40 * 1.25
-    usual_staff = pd.concat(pd.read_csv(p, dtype=str) for p in (usual.landing / "staff").iterdir())
+    usual_staff = pd.concat(pd.read_csv(p, dtype=str) for p in (usual.landing / "staff").iterdir()
+                      if p.stem != "staff-board-office")
     assert usual_staff["staff_id"].nunique() < 30  # one per 12 students, and the board-wide posts
     meta = json.loads((tmp_path / "sized" / "generated.json").read_text())
     assert (meta["staff"], meta["events_per_week"], meta["disclosures_per_week"]) == (40, 3_000, 100)

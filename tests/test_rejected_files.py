@@ -51,6 +51,11 @@ RULE_FEEDS = {
     "PROCESSOR-AGREEMENT-EXPIRING": PROCESSOR,
     "POLICY-NOT-APPROVED": {"policies", "council_decisions"},
     "LOG-GAP": {"access_log", "calendar"},
+    "SIGNAL-VOLUME": {"access_log", "staff", "students"},
+    "SIGNAL-BULK-EXPORT": {"access_log", "staff", "students"},
+    "SIGNAL-AFTER-LEAVING": {"access_log", "staff", "students"},
+    "SIGNAL-QUIET-HOURS": {"access_log", "staff", "students"},
+    "SIGNAL-OWN-CHILD": {"access_log", "staff", "students", "guardians"},
 }
 EVENT_FEEDS = ("access_log", "disclosures")
 BINARY = bytes(range(256)) * 8  # NUL bytes: rejected as not text, whatever the feed

@@ -198,7 +198,7 @@ def test_counts_per_school_list_every_school_and_keep_board_and_unknown_apart(co
         "        ('d', 'X', 'high', '2026-W46', 's2', 'policy', 'd')"
     )
     table = data.counts_per_school_and_family(con, "2026-W47", rules=())
-    assert table["families"] == ["access", "consent", "exception", "processor", "standing", "other"]
+    assert table["families"] == ["access", "consent", "exception", "processor", "standing", "signal", "other"]
     rows = [(r["kind"], r["name"], r["counts"]["other"], sum(r["counts"].values())) for r in table["rows"]]
     # schools by name (zeros included), then the board, then schools the list lacks; never an id
     assert rows == [
@@ -238,12 +238,12 @@ def test_trend_per_family_counts_findings_and_tells_weeks_not_checked(con):
     add_coverage(con, "SHARE-NO-CONSENT", "not_evaluated", week="2026-W45")
     add_finding(con, "x1", "LOG-GAP", "2026-W44")  # outside the weeks asked for
     trend = data.family_trend(con, weeks, rules)
-    assert trend["families"] == ["access", "consent", "exception", "processor", "standing"]
+    assert trend["families"] == ["access", "consent", "exception", "processor", "standing", "signal"]
     assert trend["weeks"]["2026-W47"] == {
-        "access": 2, "consent": None, "exception": None, "processor": None, "standing": 0,
+        "access": 2, "consent": None, "exception": None, "processor": None, "standing": 0, "signal": None,
     }  # fmt: skip
     assert trend["weeks"]["2026-W46"] == {
-        "access": None, "consent": 1, "exception": None, "processor": None, "standing": None,
+        "access": None, "consent": 1, "exception": None, "processor": None, "standing": None, "signal": None,
     }  # fmt: skip
     assert set(trend["weeks"]["2026-W45"].values()) == {None}
 

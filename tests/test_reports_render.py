@@ -543,10 +543,11 @@ def test_council_summary_suppresses_small_counts(report_outputs):
         "0",
         "0",
         "fewer than 5",
+        "0",  # signals
     ]
     # The trend shows access 7 for the week: with Noord's 6 shown, Linde's access would be 7 - 6 = 1.
     # And the week's 9 less access 7 leaves 2 for consent and standing, so both would be 1.
-    assert table_row(findings, "Lyceum Noord &amp; Zuid")[1:] == ["hidden", "0", "0", "0", "0"]
+    assert table_row(findings, "Lyceum Noord &amp; Zuid")[1:] == ["hidden", "0", "0", "0", "0", "0"]
     assert re.search(r'<span class="value">\s*hidden\s*</span>', findings)  # the tile
     assert "Findings this week: hidden." in findings
     assert "Some numbers read “hidden”." in html  # and why
@@ -596,13 +597,15 @@ def test_council_trend_per_family_with_suppression_and_weeks_not_checked(report_
         "Sharing data without consent",
         "Suppliers (processors)",
         "Agreements, policy and logging",
+        "Signals: patterns to look into",
     ]  # no total per week: with one count hidden, it would give that count away
     nc = "not checked"
     # week 47: access 7, consent 1, standing 1 (the notice not counted); no rule of two families ran
-    assert table_row(trend, "week 47 of 2026")[1:] == ["7", "fewer than 5", nc, nc, "fewer than 5"]
+    # (the fixture's week has no signal rule evaluated: that column is not checked)
+    assert table_row(trend, "week 47 of 2026")[1:] == ["7", "fewer than 5", nc, nc, "fewer than 5", nc]
     # week 46: findings but no coverage kept: the families with findings were checked
-    assert table_row(trend, "week 46 of 2026")[1:] == ["fewer than 5", nc, nc, nc, "fewer than 5"]
-    assert table_row(trend, "week 45 of 2026")[1:] == ["0", nc, nc, nc, nc]  # checked, nothing found
+    assert table_row(trend, "week 46 of 2026")[1:] == ["fewer than 5", nc, nc, nc, "fewer than 5", nc]
+    assert table_row(trend, "week 45 of 2026")[1:] == ["0", nc, nc, nc, nc, nc]  # checked, nothing found
     assert table_row(trend, "week 40 of 2026")[1:] == [nc]  # no check at all: one cell says so
     nl = section(text(report_outputs, "nl", "council-summary.html"), "trend")
     assert table_row(nl, "week 46 van 2026")[1:3] == ["minder dan 5", "niet gecontroleerd"]

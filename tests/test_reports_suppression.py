@@ -141,10 +141,10 @@ def test_the_only_two_small_counts_of_the_week_are_what_its_total_leaves():
     )
     status = {row: [week.cells[row][f].status for f in FAMILIES] for row in week.cells}
     assert status == {
-        "Linde": [SMALL, SMALL, SHOWN, SHOWN, SMALL],
-        "Noord": [HIDDEN, SHOWN, SHOWN, SHOWN, SHOWN],
+        "Linde": [SMALL, SMALL, SHOWN, SHOWN, SMALL, SHOWN],  # the last: signals (none)
+        "Noord": [HIDDEN, SHOWN, SHOWN, SHOWN, SHOWN, SHOWN],
     }
-    assert [week.families[f].status for f in FAMILIES] == [SHOWN, SMALL, SHOWN, SHOWN, SMALL]
+    assert [week.families[f].status for f in FAMILIES] == [SHOWN, SMALL, SHOWN, SHOWN, SMALL, SHOWN]
     assert week.total.status == HIDDEN and week.total.value == 9
     assert week.any_hidden()
 
@@ -229,6 +229,7 @@ FAMILY_RULES = {
     "exception": "SHARE-EXCEPTION-UNSUPPORTED",
     "processor": "PROCESSOR-NO-AGREEMENT",
     "standing": "LOG-GAP",
+    "signal": "SIGNAL-VOLUME",
 }
 
 

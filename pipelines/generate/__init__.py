@@ -144,6 +144,9 @@ def _write_reference(writer: Writer, board: Board) -> None:
     for k, school_id in enumerate(board.tables["schools"]["school_id"]):  # one file per school
         writer.frame("students", students[students["_school"] == k], f"students-{school_id}")
         writer.frame("staff", staff[staff["school_id"] == school_id], f"staff-{school_id}")
+    office = staff[~staff["school_id"].isin(set(board.tables["schools"]["school_id"]))]
+    if len(office):  # staff of the board office (plants of the signals), under the board's own code
+        writer.frame("staff", office, "staff-board-office")
     writer.frame("schools", board.table("schools"), "schools")
     writer.frame("guardians", board.table("guardians"), "guardians", booleans=("ja", "nee"))
     for feed in ("involvements", "documents", "processor_agreements", "policies", "council_decisions", "calendar"):

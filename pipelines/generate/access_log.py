@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.contract import DATA_CATEGORIES
-from pipelines.generate.activity import ACTIONS, EVENTS_PER_STUDENT_WEEK, background_events
+from pipelines.generate.activity import ACTIONS, EVENTS_PER_STUDENT_WEEK, EXPORT_CAP, background_events
 from pipelines.generate.board import Board
 from pipelines.generate.plants import Plan
 from pipelines.generate.write import Writer
@@ -44,7 +44,9 @@ def write_access_log(writer: Writer, board: Board, plan: Plan, per_week: int | N
         gaps = [(board.systems.index(system), (day - monday).days) for system, day in plan.log_gaps
                 if 0 <= (day - monday).days < 7]
         for part in range(parts):
-            events = background_events(board, number, total // parts + (part < total % parts), rng, gaps)
+            # a week in several parts: each part keeps its share of the cap on exports per account-day
+            events = background_events(board, number, total // parts + (part < total % parts), rng, gaps,
+                                       export_cap=max(1, EXPORT_CAP // parts))
             last_part = part == parts - 1
             plants = planted[planted["week"] == week] if last_part else planted.iloc[0:0]
             name = f"access-{week}" if parts == 1 else f"access-{week}-part{part + 1}"

@@ -19,6 +19,7 @@ from pipelines.generate.basics import (
     NO_AUTHORITY_CATEGORIES,
 )
 from pipelines.generate.board import Board
+from pipelines.settings import Settings
 
 EVENTS_PER_STUDENT_WEEK = 40
 ACTIONS = ("view", "download", "print", "export", "edit", "search")
@@ -42,10 +43,18 @@ def codes(names) -> np.ndarray:
     return np.array([CATEGORY[n] if n is not None else NONE for n in names], dtype=np.int64)
 
 
+# Clean for the signals too (spec section F): no account exports, prints or downloads the data of
+# SIGNAL-BULK-EXPORT's 20 students on one day. Busy accounts of large boards would: their further
+# students of the day are viewed instead (exports_capped; draws nothing, so smaller boards are unchanged).
+EXPORT_ACTIONS = ("export", "print", "download")
+EXPORT_CAP = Settings().bulk_min_students - 1
+
+
 def background_events(board: Board, week: int, count: int, rng: np.random.Generator,
-                      gaps: list[tuple[int, int]] = ()) -> pd.DataFrame:
+                      gaps: list[tuple[int, int]] = (), export_cap: int = EXPORT_CAP) -> pd.DataFrame:
     """`count` clean access events in generated week number `week`, as codes; `gaps` are (system code,
-    weekday) pairs on which that system logs nothing (a planted log gap)."""
+    weekday) pairs on which that system logs nothing (a planted log gap); `export_cap`: at most this
+    many students an account exports, prints or downloads on one day."""
     pools = board.pools
     sizes = {
         "involved": len(pools.involved_actor),
@@ -69,6 +78,7 @@ def background_events(board: Board, week: int, count: int, rng: np.random.Genera
     system = board.school_system[school]
     day = _days(board, week, system, rng, gaps)
     seconds = rng.integers(7 * 3600, 22 * 3600, count)
+    action = exports_capped(actor, student, day, action, len(board.students), export_cap)
     monday = np.datetime64(board.window.mondays[week], "s")
     return pd.DataFrame(
         {
@@ -85,6 +95,24 @@ def background_events(board: Board, week: int, count: int, rng: np.random.Genera
             "break_glass": np.where(rng.random(count) < 0.1, 0, NONE).astype(np.int8),  # empty or 'false'
         }
     )
+
+
+def exports_capped(actor, student, day, action, students: int, cap: int) -> np.ndarray:
+    """`action` with export, print and download turned into view for every student beyond the first
+    `cap` (by student code) that an actor exported on a day; vectorised, no random draws."""
+    exporting = np.flatnonzero(np.isin(action, [ACTION[a] for a in EXPORT_ACTIONS]))
+    if len(exporting) == 0:
+        return action
+    actor_day = actor[exporting].astype(np.int64) * 7 + day[exporting]
+    pairs, pair_of = np.unique(actor_day * students + student[exporting], return_inverse=True)
+    pair_actor_day = pairs // students
+    rank = np.arange(len(pairs)) - np.searchsorted(pair_actor_day, pair_actor_day, side="left")
+    beyond = exporting[rank[pair_of.ravel()] >= cap]
+    if len(beyond) == 0:
+        return action
+    action = action.copy()
+    action[beyond] = ACTION["view"]
+    return action
 
 
 def _days(board: Board, week: int, system: np.ndarray, rng: np.random.Generator, gaps=()) -> np.ndarray:

@@ -157,13 +157,14 @@ def build_staff(window: Window, schools: pd.DataFrame, students: pd.DataFrame, r
         for code in teacher_codes:
             row(code, k, "teacher", hired(), account_type="personal" if rng.random() < 0.2 else None)
         if schools["sector"].iloc[k] == "PO":
-            # A class teacher per group (also its mentor); extra teachers (gym, music) teach some groups.
+            # A class teacher per group (also its mentor); extra teachers (gym, music) teach some groups,
+            # at most two each: one extra teacher of every group would read far more files than the
+            # class teachers, a signal (SIGNAL-VOLUME) the clean background must not give.
             for j in range(classes):
                 class_pairs += [(k, j, teacher_codes[j], "teacher"), (k, j, teacher_codes[j], "mentor")]
             extra = teacher_codes[classes:]
-            for j in range(classes):
-                if extra:
-                    class_pairs.append((k, j, extra[j % len(extra)], "teacher"))
+            for j in range(min(classes, 2 * len(extra))):
+                class_pairs.append((k, j, extra[j % len(extra)], "teacher"))
             mentors = teacher_codes[:classes]
         else:
             # Subject teachers: each class gets `per_class` of them, round robin; one is its mentor.
