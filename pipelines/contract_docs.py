@@ -48,6 +48,8 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "valid_from": "",
         "valid_to": "empty = open-ended",
         "display_name": "",
+        "staff_id": "the guardian's own staff account, when the guardian also works at the board "
+        "(used by `SIGNAL-OWN-CHILD`)",
     },
     "staff": {
         "staff_id": "the account id used as `actor_id` in the access log",

@@ -6,6 +6,7 @@ subject_type = "account"
 population = "signal_accounts_week"
 feeds = ["access_log", "staff"]
 consults = ["students"]
+parameters = ["volume_min_students", "volume_factor", "volume_min_peers"]
 legal_source = { en = "AVG art. 5(1)(f), 32 (detecting misuse of access rights); Kennisnet Normenkader IBP SM.04", nl = "AVG art. 5(1)(f), 32 (misbruik van toegangsrechten opsporen); Kennisnet Normenkader IBP SM.04" }
 [title]
 en = "Far more student files than colleagues"
