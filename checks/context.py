@@ -19,7 +19,9 @@ Macros
     agreement_in_force(signed_at, valid_from, valid_to, d)   also needs signed_at <= d
 
 Derived relations
-    involvement_all          involvements plus OneRoster-derived ones (relation 'roster')
+    involvement_all          involvements plus OneRoster-derived ones (relation 'roster') plus the
+                             privacy officer's grants (relation 'grant', decision_id = the decision,
+                             categories = what it allows; NULL = every category, as for the others)
     involvement_window       the same with window_from/window_to widened by the grace days
     role_allowance_in_force  staff roles joined to their allowances, with role_from/role_to
     consent_local            consents with given_date / withdrawn_date (local dates)
@@ -52,6 +54,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from decisions import tables as decision_tables
 from pipelines.contract import SPECIAL_CATEGORIES
 from pipelines.settings import Settings
 from pipelines.weeks import parse_week
@@ -116,6 +119,8 @@ def prepare(con, week: str, settings: Settings, accesses: bool = True, populatio
     if allowances:
         con.executemany("INSERT INTO role_allowance VALUES (?, ?)", allowances)
 
+    # The store's decisions: the grants are involvements (spec/decisions.md, "Grants").
+    decision_tables.register(con)
     con.execute(
         _DERIVED.format(
             before=settings.grace_before_days,
@@ -252,9 +257,13 @@ def _sql_list(values) -> str:
 
 _DERIVED = """
 CREATE OR REPLACE TEMP VIEW involvement_all AS
-SELECT staff_id, student_id, relation, valid_from, valid_to, case_id FROM involvements
+SELECT staff_id, student_id, relation, valid_from, valid_to, case_id,
+       NULL::VARCHAR[] AS categories, NULL::BIGINT AS decision_id
+FROM involvements
 UNION ALL
-SELECT staff_id, student_id, 'roster', valid_from, valid_to, NULL FROM roster_involvements;
+SELECT staff_id, student_id, 'roster', valid_from, valid_to, NULL, NULL, NULL FROM roster_involvements
+UNION ALL
+SELECT staff_id, student_id, 'grant', valid_from, valid_to, NULL, categories, decision_id FROM decision_grants;
 
 -- The window in which an involvement explains an access: grace before the start and after the end.
 CREATE OR REPLACE TEMP VIEW involvement_window AS

@@ -11,7 +11,8 @@ explained_by, in the order they are tried:
     break_glass    a justified break glass: no later rule applies to it (spec A3)
     involvement    detail = the relation (teacher, mentor, care_coordinator, substitute, assessment,
                    grant, or roster for OneRoster), the first in that order whose window holds the
-                   date; for a psychological report only a matching assessment counts (spec A4)
+                   date; for a psychological report only a matching assessment counts (spec A4);
+                   a grant of the privacy officer names its decision (decision_id)
     role_allowance detail = the role (the first by name) whose allowance at the student's school
                    covers the category that day
     own_file       a student viewing their own data
@@ -84,11 +85,14 @@ open_staff AS (
     WHERE actor_type = 'staff' AND judged AND finding_rule IS NULL AND NOT justified_break_glass
 ),
 relation AS (
-    SELECT a.access_key, arg_min(i.relation, {relation_rank}) AS relation
+    -- the first relation in RELATION_ORDER; among grants the one of the earliest decision
+    SELECT a.access_key, arg_min(i.relation, {relation_rank}) AS relation,
+           min(i.decision_id) AS decision_id
     FROM open_staff a
     JOIN involvement_window i
       ON i.staff_id = a.actor_id AND i.student_id = a.student_id
      AND a.local_date BETWEEN i.window_from AND i.window_to
+     AND (i.categories IS NULL OR list_contains(i.categories, a.category))
     WHERE a.category <> 'psychological_report'
     GROUP BY a.access_key
 ),
@@ -112,7 +116,7 @@ role AS (
     GROUP BY a.access_key
 ),
 explained AS (
-    SELECT j.*,
+    SELECT j.*, rel.decision_id,
            CASE
                WHEN j.finding_rule IS NOT NULL THEN 'finding'
                WHEN NOT j.judged THEN 'not_evaluated'
@@ -145,7 +149,9 @@ explained AS (
 )
 SELECT CAST($week AS VARCHAR) AS week, subject_id, source_system, school_id, actor_type, category, explained_by,
        CASE WHEN explained_by IN ('involvement', 'role_allowance', 'guardian') THEN found_detail END AS detail,
-       finding_rule AS rule_id
+       finding_rule AS rule_id,
+       -- the decision whose grant explains it, when a grant does (and no relation before it)
+       CASE WHEN explained_by = 'involvement' AND found_detail = 'grant' THEN decision_id END AS decision_id
 FROM explained
 """
 

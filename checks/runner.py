@@ -4,7 +4,7 @@ Each rule's query returns its candidate rows; the runner then applies precedence
 (per subject, only the rule with the lowest `order` keeps its finding), gives every finding its stable
 id, records for every access event what explained it (checks.explained), and replaces the week's rows
 in `findings`, `coverage` and `access_explanations` in one transaction. The privacy officer's
-`decisions` are keyed by finding id and never touched, so they stick across re-runs.
+store (decisions/store.py) is only read: its grants are involvements (checks.context).
 
 Everything per row happens in DuckDB; Python only loops over the rules, and over the slices in which
 a large week's access events are judged (SLICE_EVENTS), so that memory holds one slice at a time.

@@ -139,13 +139,10 @@ CREATE TABLE IF NOT EXISTS access_explanations (
     detail VARCHAR,                    -- the relation, the role, or how a guardian may see it
     rule_id VARCHAR                    -- for 'finding': the access rule that flagged it
 );
--- The privacy officer's decisions: kept when a week is checked again (finding ids are stable).
-CREATE TABLE IF NOT EXISTS decisions (
-    finding_id VARCHAR PRIMARY KEY,
-    status VARCHAR NOT NULL,
-    decided_at TIMESTAMPTZ NOT NULL,
-    note VARCHAR
-);
+-- The decision whose grant explained an access (explained_by 'involvement', detail 'grant'). Added
+-- later: IF NOT EXISTS lets older warehouses open. The decisions themselves live in the decision store
+-- beside the warehouse (decisions/store.py), never here.
+ALTER TABLE access_explanations ADD COLUMN IF NOT EXISTS decision_id BIGINT;
 CREATE TABLE IF NOT EXISTS audit_runs (
     week VARCHAR NOT NULL,
     stage VARCHAR NOT NULL,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from checks.registry import load_catalogue
+from decisions import tables as decision_tables
 from pipelines import faults
 from pipelines.settings import Settings
 from pipelines.weeks import parse_week, week_of
@@ -56,6 +57,7 @@ def write_outputs(
     t = Translator(lang)
     rules = load_catalogue()
     folder = Path(out_dir) / week
+    decision_tables.register(con)  # the store as it is now: every decision made so far counts
     contexts = {
         "privacy-officer": privacy_officer_context(con, week, monday, sunday, rules, t, settings),
         "council-summary": council_context(con, week, sunday, rules, t, settings),

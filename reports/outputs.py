@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from checks.registry import SEVERITIES, Rule
+from decisions.tables import HOLDS_SQL, STATUS_SQL, ensure_registered
 from pipelines.safe_text import csv_cell_sql
 from reports.files import write_atomic
 from reports.i18n import Translator, sql_literal
@@ -31,9 +32,56 @@ FINDINGS_COLUMNS = (
     "explanation",
     "legal_source",
     "status",
+    "decided_by",
+    "decided_at",
+    "note",
 )
 COVERAGE_COLUMNS = ("rule_id", "status", "reason", "subjects_checked", "findings")
 QUARANTINE_COLUMNS = ("feed", "file", "line", "column", "value", "reason")
+
+# What each file and column holds (docs/outputs.md is written from this; "_" is the file's own line).
+OUTPUT_COLUMN_DOCS: dict[str, dict[str, str]] = {
+    "findings.csv": {
+        "_": "One row per finding, sorted by severity (critical first) then time.",
+        "finding_id": "stable: the same rule on the same subject always gets the same id, across runs",
+        "rule_id": "the rule (docs/rules.md)",
+        "severity": "`critical`, `high`, `medium`, `low`, `info`",
+        "week": "the ISO week, e.g. `2026-W47`",
+        "school_id": "the student's school, when there is a student",
+        "occurred_at": "ISO 8601 local time of the event or disclosure; empty for standing rules",
+        "subject_type": "`access_event`, `disclosure`, `agreement`, `policy`, `source_system`, `account`",
+        "subject_id": "`access_event`: `<source_system>:<event_id>` · `disclosure`: `disclosure_id` · "
+        "`agreement`: `agreement_id` · `policy`: `<policy_id>@<version>@<scope>` · `source_system`: "
+        "`<source_system>@<YYYY-MM-DD>` · `account` (signals): as docs/rules.md says per signal",
+        "actor_id": "the staff, guardian or student account, for access findings",
+        "student_id": "",
+        "recipient_id": "for disclosure findings",
+        "explanation": "one sentence in the report language that says why, with the facts used",
+        "legal_source": "short citation",
+        "status": "`open`, `under_review`, `justified`, `false_positive`, `confirmed`: the latest decision",
+        "decided_by": "of the latest decision; empty while `open`",
+        "decided_at": "of the latest decision, UTC (ISO 8601 with `Z`); empty while `open`",
+        "note": "of the latest decision; empty while `open`",
+    },
+    "coverage.csv": {
+        "_": "One row per rule of the catalogue: whether it could be judged this week.",
+        "rule_id": "",
+        "status": "`evaluated`, `incomplete` (judged without a rejected event file) or `not_evaluated`",
+        "reason": "for not evaluated: which feed is missing or empty, or which file was rejected; for "
+        "incomplete: the rejected files",
+        "subjects_checked": "how many subjects (events, disclosures, agreements, ...) the rule judged",
+        "findings": "how many findings it gave",
+    },
+    "quarantine.csv": {
+        "_": "One row per rejected input row, and one per rejected file.",
+        "feed": "",
+        "file": "the landing file, relative to the landing folder",
+        "line": "1 = the header line; empty when the file could not be read at all",
+        "column": "",
+        "value": "the value as it came (control characters shown as visible markers)",
+        "reason": "what was wrong",
+    },
+}
 
 # The same placeholder syntax as checks.registry: {name} with a lower-case identifier.
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -185,7 +233,8 @@ def findings_sql(rules: Sequence[Rule], t: Translator) -> str:
     """The week's findings ($week) with everything the CSV and the reports show, one row per finding.
 
     Extra columns for the reports: severity_rank (0 = critical), occurred_ts, local_time, title, family,
-    fact_list (the facts behind the explanation, labelled).
+    fact_list (the facts behind the explanation, labelled), decision_id. The status and the latest
+    decision come from the decision store (decisions.tables; the connection must have registered it).
     """
     return f"""
         WITH {catalogue_cte(rules, t.lang)}
@@ -194,7 +243,12 @@ def findings_sql(rules: Sequence[Rule], t: Translator) -> str:
                f.subject_type, f.subject_id, f.actor_id, f.student_id, f.recipient_id,
                {explanation_sql(rules, t)} AS explanation,
                c.legal_source,
-               coalesce(d.status, 'open') AS status,
+               {STATUS_SQL} AS status,
+               CASE WHEN {HOLDS_SQL} THEN d.decided_by END AS decided_by,
+               CASE WHEN {HOLDS_SQL} THEN strftime(timezone('UTC', d.decided_at), '%Y-%m-%dT%H:%M:%SZ') END
+                   AS decided_at,
+               CASE WHEN {HOLDS_SQL} THEN d.note END AS note,
+               CASE WHEN {HOLDS_SQL} THEN d.decision_id END AS decision_id,
                list_position({SEVERITY_LIST}, f.severity) - 1 AS severity_rank,
                f.occurred_at AS occurred_ts,
                {t.sql_datetime("f.occurred_at")} AS local_time,
@@ -203,7 +257,7 @@ def findings_sql(rules: Sequence[Rule], t: Translator) -> str:
                {fact_list_sql(t)} AS fact_list
         FROM findings f
         LEFT JOIN catalogue c ON c.rule_id = f.rule_id
-        LEFT JOIN decisions d ON d.finding_id = f.finding_id
+        LEFT JOIN latest_decision d ON d.finding_id = f.finding_id
         WHERE f.week = $week
     """
 
@@ -248,6 +302,7 @@ def write_csv(con, sql: str, params: dict, target: Path) -> Path:
 
 
 def write_findings_csv(con, week: str, target: Path, rules: Sequence[Rule], t: Translator) -> Path:
+    ensure_registered(con)
     sql = f"SELECT {_columns(FINDINGS_COLUMNS)} FROM ({findings_sql(rules, t)}) ORDER BY {FINDINGS_ORDER}"
     return write_csv(con, sql, {"week": week}, target)
 

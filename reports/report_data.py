@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from checks.registry import FAMILY_ORDER, Rule
+from decisions.tables import ensure_registered
 from reports.i18n import Translator
 from reports.outputs import SEVERITY_LIST, catalogue_cte, findings_sql
 
@@ -17,6 +18,9 @@ from reports.outputs import SEVERITY_LIST, catalogue_cte, findings_sql
 # staff access nothing allowed (spec/rules.md, "Explained accesses").
 EXPLAINING_RULE = "ACCESS-UNINVOLVED"
 POLICY_RULE = "POLICY-NOT-APPROVED"
+# How a staff access was explained, in the order the report lists them (access_explanations.explained_by,
+# with the involvements of relation grant as a kind of their own).
+EXPLAINED_KINDS = ("involvement", "grant", "role_allowance", "break_glass")
 STANDING_SUBJECTS = ("agreement", "policy", "source_system")
 
 
@@ -178,20 +182,22 @@ NAME_LISTS = {"staff_names": _STAFF_NAMES, "recipient_names": _RECIPIENT_NAMES}
 _FINDING_STRUCT = """
     {'finding_id': f.finding_id, 'rule_id': f.rule_id, 'title': f.title, 'severity': f.severity,
      'local_time': f.local_time, 'student_id': f.student_id, 'subject_id': f.subject_id,
-     'explanation': f.explanation, 'status': f.status, 'facts': f.fact_list}
+     'explanation': f.explanation, 'status': f.status, 'note': f.note, 'decision_id': f.decision_id,
+     'facts': f.fact_list}
 """
 _FINDING_ORDER = "f.severity_rank NULLS LAST, f.occurred_ts NULLS LAST, f.rule_id, f.finding_id"
 
 
 def _cases(con, week, rules, t, subject_type: str, key: str, names: str) -> list[dict]:
     """Every finding of one subject type, grouped by `key` (an id column of the findings) into cases,
-    worst case first, each with its worst findings first, and with:
+    worst case first, each with its worst findings first (with their status and latest note), and with:
     - the case's name from the name list `names`;
     - `earlier_weeks` and `first_week`: the earlier weeks that had findings for the same account or
       recipient (see recurrence_key_sql), so that repeated behaviour stands out;
     - `repeated`: each rule that applies more than once in the case, with its count and the number of
       students it concerns, for the summary at the top of the case.
     """
+    ensure_registered(con)
     return records(
         con,
         f"""
@@ -241,6 +247,7 @@ def disclosure_cases(con, week: str, rules: Sequence[Rule], t: Translator) -> li
 def standing_findings(con, week: str, rules: Sequence[Rule], t: Translator, info: bool = False) -> list[dict]:
     """Standing findings (agreements, policies, log gaps); with info=True the notices of every kind
     (consent age transitions, agreements to renew), which the report lists for review."""
+    ensure_registered(con)
     where = (
         "f.severity = 'info'" if info else f"f.severity <> 'info' AND f.subject_type IN {STANDING_SUBJECTS}"
     )
@@ -300,6 +307,20 @@ def access_figures(con, week: str, monday: date, sunday: date) -> dict:
         """,
         {"week": week},
     )
+    # What explained the staff accesses, per kind; grants (the privacy officer's or the feed's) apart.
+    kinds = dict(
+        con.execute(
+            """
+            SELECT CASE WHEN explained_by = 'involvement' AND detail = 'grant' THEN 'grant' ELSE explained_by END,
+                   count(*)
+            FROM access_explanations
+            WHERE week = $week AND actor_type = 'staff'
+              AND explained_by NOT IN ('finding', 'not_evaluated', 'unexplained')
+            GROUP BY 1
+            """,
+            {"week": week},
+        ).fetchall()
+    )
     evaluated = one(
         con,
         "SELECT count(*) FROM coverage WHERE week = $week AND rule_id = $rule AND status <> 'not_evaluated'",
@@ -310,6 +331,7 @@ def access_figures(con, week: str, monday: date, sunday: date) -> dict:
         "staff_accesses": sum(r["staff_accesses"] for r in per_source),
         "explained": sum(r["explained"] for r in per_source),
         "per_source": [r for r in per_source if r["staff_accesses"]],
+        "kinds": [{"kind": kind, "accesses": kinds[kind]} for kind in EXPLAINED_KINDS if kinds.get(kind)],
         "share_computable": bool(evaluated),
     }
 

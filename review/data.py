@@ -18,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from checks.registry import load_catalogue
+from decisions.tables import STATUS_SQL
 from pipelines.published import open_published
 from reports.i18n import Translator
 from reports.outputs import SEVERITY_LIST, catalogue_cte, explanation_sql, fact_list_sql
@@ -28,13 +29,6 @@ UNDECIDED = ("open", "under_review")
 
 _LATEST_COLUMNS = ("finding_id", "decision_id", "status", "until", "decided_by", "decided_at", "note")
 
-# The week's Sunday, the day a decision's `until` is compared with.
-_WEEK_END = "CAST(strptime(f.week || '-7', '%G-W%V-%u') AS DATE)"
-STATUS_SQL = (
-    f"CASE WHEN d.status IS NULL THEN 'open'"
-    f" WHEN d.until IS NOT NULL AND {_WEEK_END} > CAST(d.until AS DATE) THEN 'open'"
-    f" ELSE d.status END"
-)
 _UNDECIDED_FIRST = "CASE WHEN status IN ('open', 'under_review') THEN 0 ELSE 1 END"
 INBOX_ORDER = (
     f"{_UNDECIDED_FIRST}, severity_rank NULLS LAST, week DESC, occurred_at DESC NULLS LAST, rule_id, finding_id"

@@ -18,6 +18,7 @@ import json
 
 from report_fixtures import PREVIOUS_WEEK, TIMEZONE, WEEK
 
+from decisions.tables import register_decisions
 from pipelines.warehouse import connect
 
 FIELDS = {
@@ -49,7 +50,7 @@ FIELDS = {
     "consent_id": "shown",
     "policy_id": "shown",
     "policy_version": "shown",
-    "decision_note": "hidden",
+    "decision_note": "shown",  # the privacy officer's own note, beside the finding (never in the council's)
     "quarantined_value": "may",
     "landing_path": "may",
 }
@@ -223,8 +224,11 @@ def build_awkward_warehouse(v: dict[str, str]):
                 week=PREVIOUS_WEEK, school_id=v["school_id_1"], actor_id=v["staff_id_1"],
                 student_id=v["student_id_1"]),
     ])  # fmt: skip
-    insert(con, "decisions", [
-        {"finding_id": FINDING_IDS["access_high"], "status": "confirmed", "decided_at": "2026-11-23 09:00:00+00",
+    # in memory, so no decision store beside it: the decision is handed to the connection as the store's
+    register_decisions(con, [
+        {"decision_id": 1, "finding_id": FINDING_IDS["access_high"], "week": WEEK, "rule_id": RULES[0],
+         "subject_type": "access_event", "subject_id": f"{source}:a2", "status": "confirmed",
+         "status_before": "open", "decided_by": "fg", "decided_at": "2026-11-23T09:00:00Z",
          "note": v["decision_note"]},
     ])  # fmt: skip
     insert(con, "coverage", [

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from checks import registry
+from decisions.store import open_store
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
@@ -240,6 +241,14 @@ def _finding(finding_id, rule_id, severity, occurred_at, subject_type, subject_i
     }
 
 
+def record_decision(warehouse: Path, row: dict) -> None:
+    """One decision in the store beside `warehouse`, as written by decisions.store (its own columns)."""
+    with open_store(warehouse) as store, store:
+        store.execute(
+            f"INSERT INTO decisions ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+        )
+
+
 def build_warehouse(path: Path):
     """A warehouse file at `path` with the rows described in this module's docstring."""
     con = connect(path, TIMEZONE)
@@ -368,10 +377,14 @@ def build_warehouse(path: Path):
         {"prefix": BULK_PREFIX, "week": WEEK, "school": SCHOOL_NOORD, "staff": STAFF_KARIN,
          "student": STUDENT_BRAM},
     )  # fmt: skip
-    _insert(con, "decisions", [
-        {"finding_id": F_ACCESS_HIGH, "status": "confirmed", "decided_at": "2026-11-23 09:00:00+00",
-         "note": "besproken met Piet"},
-    ])  # fmt: skip
+    # The privacy officer's decision lives in the store beside the warehouse (decisions/store.py), with a
+    # fixed time so that the reports are the same on every run.
+    record_decision(path, {
+        "finding_id": F_ACCESS_HIGH, "week": WEEK, "rule_id": "ACCESS-UNINVOLVED", "subject_type": "access_event",
+        "subject_id": "magister:EVT-0001", "actor_id": STAFF_PIET, "student_id": STUDENT_ANNA,
+        "status": "confirmed", "status_before": "open", "decided_by": "fg", "decided_at": "2026-11-23T09:00:00Z",
+        "note": "besproken met Piet",
+    })  # fmt: skip
     _insert(con, "coverage", [
         {"week": WEEK, "rule_id": "ACCESS-UNINVOLVED", "status": "evaluated", "subjects_checked": 4,
          "findings": 7},

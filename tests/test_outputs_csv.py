@@ -69,6 +69,7 @@ def test_findings_columns_are_the_spec_columns_in_order(findings_en):
     assert header == [
         "finding_id", "rule_id", "severity", "week", "school_id", "occurred_at", "subject_type",
         "subject_id", "actor_id", "student_id", "recipient_id", "explanation", "legal_source", "status",
+        "decided_by", "decided_at", "note",
     ]  # fmt: skip
     assert tuple(header) == FINDINGS_COLUMNS
 
@@ -102,6 +103,18 @@ def test_status_is_the_decision_or_open(findings_en):
     assert rows[F_ACCESS_HIGH]["status"] == "confirmed"
     assert rows[F_ACCESS_CRITICAL]["status"] == "open"
     assert {row["status"] for fid, row in rows.items() if fid != F_ACCESS_HIGH} == {"open"}
+
+
+def test_the_latest_decision_gives_who_when_and_the_note_and_open_leaves_them_empty(findings_en):
+    _, rows = findings_en
+    rows = {row["finding_id"]: row for row in rows}
+    decided = rows[F_ACCESS_HIGH]
+    assert (decided["decided_by"], decided["decided_at"], decided["note"]) == (
+        "fg", "2026-11-23T09:00:00Z", "besproken met Piet"
+    )
+    for fid, row in rows.items():
+        if fid != F_ACCESS_HIGH:
+            assert (row["decided_by"], row["decided_at"], row["note"]) == ("", "", ""), fid
 
 
 def test_ids_and_legal_source_are_carried_over(findings_en):

@@ -10,6 +10,7 @@ import pytest
 from awkward_fixtures import FIELDS, FINDING_IDS, build_awkward_warehouse
 from report_fixtures import WEEK
 
+from decisions.tables import ensure_registered
 from pipelines.safe_text import neutralise
 from reports.i18n import Translator
 from reports.outputs import (
@@ -109,6 +110,7 @@ def test_input_values_starting_like_a_formula_get_a_leading_quote_in_every_csv(r
 def test_ordinary_values_are_written_exactly_as_before(report_warehouse, report_catalogue, tmp_path):
     """On the fixture warehouse (no value starts like a formula or holds a control) the safe writer gives
     the same bytes as DuckDB's plain write_csv of the same query."""
+    ensure_registered(report_warehouse)  # the decisions findings_sql reads
     sql = f"SELECT * FROM ({findings_sql(report_catalogue, Translator('en'))}) ORDER BY finding_id"
     safe_file = write_csv(report_warehouse, sql, {"week": WEEK}, tmp_path / "safe.csv")
     plain_file = tmp_path / "plain.csv"

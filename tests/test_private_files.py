@@ -153,7 +153,7 @@ def test_a_new_warehouse_its_wal_and_its_folders_are_private(umask, tmp_path, st
     db = tmp_path / "audit" / "data" / "warehouse.duckdb"
     with open_warehouse(db) as con:
         con.execute("BEGIN")
-        con.execute("INSERT INTO decisions VALUES ('F-1', 'accepted', now(), 'note')")
+        con.execute("INSERT INTO audit_runs VALUES ('2026-W47', 'test', now(), NULL)")
         con.execute("COMMIT")
         # DuckDB writes the WAL while the connection is open and removes it at the last checkpoint.
         assert wal_path(db).is_file(), "the test needs a WAL to look at"
@@ -201,7 +201,7 @@ def test_the_dagster_warehouse_resource_is_private(umask, tmp_path):
     umask(0)
     db = tmp_path / "new" / "warehouse.duckdb"
     with Warehouse(database=str(db)).connection() as con:
-        con.execute("INSERT INTO decisions VALUES ('F-1', 'accepted', now(), NULL)")
+        con.execute("INSERT INTO audit_runs VALUES ('2026-W47', 'test', now(), NULL)")
         assert wal_path(db).is_file()
         assert not_private(tree(tmp_path / "new")) == {}
     assert mode(tmp_path / "new") == 0o700 and mode(db) == 0o600

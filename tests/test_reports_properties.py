@@ -235,9 +235,9 @@ def test_the_checks_catch_markup_and_leaks(plain):
     name = str(escape(values["staff_name_1"]))
     with pytest.raises(AssertionError):  # a name as markup
         check_officer_report(officer.replace(name, values["staff_name_1"]), values, plain_officer)
-    with pytest.raises(AssertionError):  # the decision's note shown beside the name
+    with pytest.raises(AssertionError):  # a break-glass justification shown beside the name
         check_officer_report(
-            officer.replace(name, name + str(escape(values["decision_note"]))), values, plain_officer
+            officer.replace(name, name + str(escape(values["justification"]))), values, plain_officer
         )
     with pytest.raises(AssertionError):  # a name left out
         check_officer_report(officer.replace(name, ""), values, plain_officer)

@@ -186,7 +186,7 @@ def test_an_empty_warehouse_and_catalogue_still_give_every_file(tmp_path):
     assert tuple(paths) == FILES
     assert paths["findings.csv"].read_text().strip() == (
         "finding_id,rule_id,severity,week,school_id,occurred_at,subject_type,subject_id,actor_id,"
-        "student_id,recipient_id,explanation,legal_source,status"
+        "student_id,recipient_id,explanation,legal_source,status,decided_by,decided_at,note"
     )
     assert paths["quarantine.csv"].read_text().strip() == "feed,file,line,column,value,reason"
     officer = paths["privacy-officer.html"].read_text()
@@ -268,13 +268,14 @@ def test_markup_in_a_name_is_escaped(report_outputs):
 
 def test_headline_counts(report_outputs):
     headline = section(text(report_outputs, "en", "privacy-officer.html"), "headline")
-    # this week, new, recurring, last week. Recurring: Piet's two accesses (his account had a finding
-    # in week 46) and the policy finding (also in week 46); the rest is new.
-    assert table_row(headline, "critical")[1:] == ["1", "0", "1", "0"]
-    assert table_row(headline, "high")[1:] == ["3", "1", "2", "2"]
-    assert table_row(headline, "medium")[1:] == ["5", "5", "0", "0"]
-    assert table_row(headline, "info")[1:] == ["1", "1", "0", "0"]
-    assert table_row(headline, "Total")[1:] == ["10", "7", "3", "2"]
+    # this week, new, recurring, last week, then open, under review, closed. Recurring: Piet's two
+    # accesses (his account had a finding in week 46) and the policy finding (also in week 46); the rest
+    # is new. One high finding is confirmed (the fixture's decision): closed.
+    assert table_row(headline, "critical")[1:] == ["1", "0", "1", "0", "1", "0", "0"]
+    assert table_row(headline, "high")[1:] == ["3", "1", "2", "2", "2", "0", "1"]
+    assert table_row(headline, "medium")[1:] == ["5", "5", "0", "0", "5", "0", "0"]
+    assert table_row(headline, "info")[1:] == ["1", "1", "0", "0", "1", "0", "0"]
+    assert table_row(headline, "Total")[1:] == ["10", "7", "3", "2", "9", "0", "1"]
     assert (
         "A finding is recurring when an earlier week already had a finding for the same account" in headline
     )
@@ -291,6 +292,8 @@ def test_headline_tiles(report_outputs):
         "Findings this week 10 last week: 2",
         "New 7",
         "Recurring 3",
+        # week 46's access finding is still open; its policy finding is found again this week
+        "Backlog of earlier weeks 1 open or under review; oldest: week 46 of 2026",
         "Staff accesses explained 50.0% 2 of 4",
     ]
     assert '<div class="tile alert">' in headline  # critical or high findings this week
@@ -299,7 +302,7 @@ def test_headline_tiles(report_outputs):
 def test_headline_in_dutch_formats(report_outputs):
     headline = section(text(report_outputs, "nl", "privacy-officer.html"), "headline")
     assert re.search(r"<dd>\s*50,0%\s*\(2 van 4\)", headline)
-    assert table_row(headline, "kritiek")[1:] == ["1", "0", "1", "0"]
+    assert table_row(headline, "kritiek")[1:] == ["1", "0", "1", "0", "1", "0", "0"]
     assert "Terugkerend" in headline and "Recurring" not in headline
 
 
@@ -328,7 +331,8 @@ def test_cases_grouped_per_account_worst_first_with_details(report_outputs):
             # (event_date has no label in the translation tables: not shown)
             "category: progress · action: view · earlier involvements: 1,234",
         ],
-        [F_ACCESS_HIGH, "confirmed"],
+        # its status and the latest decision's note (spec/decisions.md: the report is the privacy officer's)
+        [F_ACCESS_HIGH, "confirmed", "besproken met Piet"],
     ]
 
 
@@ -380,7 +384,6 @@ def test_officer_report_leaves_out_what_it_must_not_show(report_outputs):
         html = text(report_outputs, lang, "privacy-officer.html")
         assert JUSTIFICATION not in html  # break-glass justification text
         assert "2008-03-14" not in html and "14 March 2008" not in html and "14 maart 2008" not in html
-        assert "besproken met Piet" not in html  # the decision's note
         assert "Marco Jansen" not in html and "Anna Jansen" not in html  # guardian and student names
 
 

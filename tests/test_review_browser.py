@@ -211,6 +211,48 @@ def test_deciding_a_finding(visitor, server):
     assert ",2027-07-31,progress" in csv
 
 
+def test_a_decision_made_in_the_app_shows_in_the_next_report(visitor, server, review_source, browser, tmp_path):
+    """Decide in the browser; the next `schoolaudit report` of the week (here on a copy of the warehouse
+    with a copy of the app's store beside it) shows the status and the note; read in the browser too."""
+    import sqlite3
+
+    from decisions.store import store_path
+
+    visitor.sign_in("anna")
+    page = visitor.page
+    page.select_option("select[name=week]", DEMO_WEEK)
+    page.select_option("select[name=status]", "open")
+    page.click("form.filters button[type=submit]")
+    page.locator("table.findings tbody tr td:nth-child(3) a").first.click()
+    finding_id = re.search(r"/findings/([0-9a-f]+)", page.url).group(1)
+    page.select_option("select[name=status]", "confirmed")
+    page.fill("textarea[name=note]", "confirmed after the talk on Tuesday")
+    page.fill("input[name=incident]", "DL-2026-031")
+    page.click("form.decide button[type=submit]")
+    assert "recorded" in page.locator(".message").inner_text()
+
+    folder = tmp_path / "next"
+    folder.mkdir()
+    db = folder / "warehouse.duckdb"
+    shutil.copy(review_source["published"].parent / "warehouse.duckdb", db)
+    source, target = sqlite3.connect(store_path(server["db"])), sqlite3.connect(store_path(db))
+    source.backup(target)  # a consistent copy of the app's store, WAL included
+    source.close(), target.close()
+    reported = cli("report", "--db", str(db), "--out", str(folder / "reports"), "--week", DEMO_WEEK)
+    assert reported.returncode == 0, reported.stdout + reported.stderr
+
+    report = browser.new_page()
+    try:
+        report.goto((folder / "reports" / DEMO_WEEK / "privacy-officer.html").as_uri())
+        row = report.locator("table.findings tr", has=report.locator(f"text={finding_id}")).first
+        assert "confirmed" in row.inner_text() and "confirmed after the talk on Tuesday" in row.inner_text()
+        decisions = report.locator("section#decisions").inner_text()
+        assert finding_id in decisions and "DL-2026-031" in decisions
+        screenshot(report, "next-report-decisions")
+    finally:
+        report.close()
+
+
 def test_a_forged_post_is_refused(visitor, server, review_source):
     visitor.sign_in("anna")
     before = cli("decisions", "--db", server["db"], "--format", "csv").stdout

@@ -119,24 +119,18 @@ def test_the_same_subject_keeps_its_id_in_another_week(con):
 # --- replacing a week --------------------------------------------------------------------------------
 
 
-def test_rerun_replaces_the_weeks_findings_and_keeps_decisions(con):
+def test_rerun_replaces_the_weeks_findings(con):
     check(con)
-    fid = finding_id(UNINVOLVED, "magister:e1")
-    con.execute(
-        "INSERT INTO decisions VALUES (?, 'accepted_risk', TIMESTAMPTZ '2026-11-24 09:00:00+01', 'ok')", [fid]
-    )
     add_staff(con, "t2")  # a known staff member, so ACCESS-UNINVOLVED (not UNKNOWN-ACTOR) is the finding
     add_access(con, "e2", actor="t2")
     result = check(con)
     assert findings(con) == {(UNINVOLVED, "magister:e1", "high"), (UNINVOLVED, "magister:e2", "high")}
     assert result.findings == 2
-    # the access turns out to be explained: the finding goes, the decision stays as it was
+    # the access turns out to be explained: the finding goes (decisions live in their own store,
+    # which a check only reads: tests/test_grants.py)
     add_involvement(con, "t1", "s1")
     check(con)
     assert findings(con) == {(UNINVOLVED, "magister:e2", "high")}
-    assert con.execute("SELECT finding_id, status, note FROM decisions").fetchall() == [
-        (fid, "accepted_risk", "ok")
-    ]
     assert con.execute("SELECT count(*) FROM coverage WHERE week = ?", [WEEK]).fetchone()[0] == len(
         load_catalogue()
     )

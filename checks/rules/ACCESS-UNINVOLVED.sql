@@ -7,6 +7,7 @@ subject_type = "access_event"
 population = "staff_access_week"
 feeds = ["access_log", "students", "staff", "involvements|oneroster"]
 consults = ["guardians", "documents", "consents", "calendar"]
+parameters = ["grace_before_days", "grace_after_days", "role_allowances"]
 legal_source = { en = "AVG art. 5(1)(f), 25(2), 32; Kennisnet Normenkader IBP SM.04; Ouders & Onderwijs, Sharing student data", nl = "AVG art. 5(1)(f), 25(2), 32; Kennisnet Normenkader IBP SM.04; Ouders & Onderwijs, Leerlinggegevens delen" }
 [title]
 en = "Access without involvement"
@@ -18,12 +19,14 @@ nl = "Medewerker {actor_id} heeft op {local_date} gegevens van leerling {student
 -- Explain, then flag: an access is explained by an involvement window (with grace) or by a role
 -- allowance at the student's school in force that day; what remains is a finding. A justified break
 -- glass is explained too (rule 3 judges the unjustified ones). Both steps are LEFT JOIN anti-joins.
+-- A grant of the privacy officer may be limited to some categories (NULL: every category).
 WITH not_involved AS (
     SELECT a.*
     FROM staff_access_week a
     LEFT JOIN involvement_window i
            ON i.staff_id = a.actor_id AND i.student_id = a.student_id
           AND a.local_date BETWEEN i.window_from AND i.window_to
+          AND (i.categories IS NULL OR list_contains(i.categories, a.category))
     WHERE i.staff_id IS NULL
       AND NOT a.justified_break_glass
 ),
