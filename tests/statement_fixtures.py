@@ -103,7 +103,8 @@ def build(path):
         for e, when, actor, kind, action, category, document, glass, *_ in events
     ])  # fmt: skip
     con.executemany(
-        "INSERT INTO access_explanations VALUES (?, ?, 'magister', ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO access_explanations (week, subject_id, source_system, school_id, actor_type, category,"
+        " explained_by, detail, rule_id) VALUES (?, ?, 'magister', ?, ?, ?, ?, ?, ?)",
         [("2026-W47", f"magister:{e}", SCHOOL, kind, category or "general", explained, detail, rule)
          for e, when, actor, kind, action, category, document, glass, explained, detail, rule in events if explained],
     )  # fmt: skip
