@@ -580,7 +580,7 @@ def _first_line(exc: Exception) -> str:
 
 def _resolve_week(text: str | None, timezone: str) -> str:
     week = text or last_complete_week(timezone)
-    monday, sunday = parse_week(week)
+    _, sunday = parse_week(week)
     from datetime import datetime
     from zoneinfo import ZoneInfo
 

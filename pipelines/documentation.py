@@ -52,19 +52,19 @@ def landing() -> str:
     lines = [
         "# The landing contract",
         "",
-        "School systems (or the people who export from them) drop files into a *landing folder*, one folder "
-        "per feed; `schoolaudit run` (or the Dagster sensor) ingests them. **Bold** columns are required.",
+        ("School systems (or the people who export from them) drop files into a *landing folder*, one folder "
+        "per feed; `schoolaudit run` (or the Dagster sensor) ingests them. **Bold** columns are required."),
         "",
-        "- CSV (UTF-8, a BOM is tolerated, header row, comma separated, RFC 4180 quoting), JSONL (one object "
+        ("- CSV (UTF-8, a BOM is tolerated, header row, comma separated, RFC 4180 quoting), JSONL (one object "
         "a line) or Parquet; any number of files per feed. A feed folder may be missing: the rules that need "
-        "it are *not evaluated*, never passed.",
-        "- Booleans: `true/false`, `1/0`, `yes/no`, `ja/nee` (any case); empty = unknown. Lists: `;`-separated "
-        "in CSV, arrays in JSONL/Parquet. Codes are matched case-insensitively.",
-        "- A row that breaks the contract is quarantined (file, line, column, reason), never dropped "
+        "it are *not evaluated*, never passed."),
+        ("- Booleans: `true/false`, `1/0`, `yes/no`, `ja/nee` (any case); empty = unknown. Lists: `;`-separated "
+        "in CSV, arrays in JSONL/Parquet. Codes are matched case-insensitively."),
+        ("- A row that breaks the contract is quarantined (file, line, column, reason), never dropped "
         "silently; a file that cannot be read as a whole is rejected and the week is audited without it "
-        "(see the README, *Input that fights back*). A later row with a known key replaces the earlier one.",
-        "- `oneroster/<bundle>/`: OneRoster 1.1/1.2 CSV bundles, from which teacher involvements (relation "
-        "`roster`) are derived.",
+        "(see the README, *Input that fights back*). A later row with a known key replaces the earlier one."),
+        ("- `oneroster/<bundle>/`: OneRoster 1.1/1.2 CSV bundles, from which teacher involvements (relation "
+        "`roster`) are derived."),
         "",
     ]
     for feed in FEEDS.values():
@@ -92,9 +92,9 @@ def rules() -> str:
         "# The rule catalogue",
         "",
         f"{len(catalogue)} rules, one SQL file each in `checks/rules/`, in catalogue order. Inside a family, rules "
-        "with a precedence exclude each other per subject: the lowest applies. Every rule works on local "
+        ("with a precedence exclude each other per subject: the lowest applies. Every rule works on local "
         "dates in the configured time zone (`timezone`); the parameters it depends on besides are listed "
-        "and described in [settings.md](settings.md).",
+        "and described in [settings.md](settings.md)."),
         "",
     ]
     family = None
@@ -125,8 +125,8 @@ def settings() -> str:
     lines = [
         "# Settings",
         "",
-        "The parameters of the rules, set in a TOML file given with `--config FILE` (any subset; unknown keys "
-        "and bad values stop the run). Every value in force is printed in the report's appendix.",
+        ("The parameters of the rules, set in a TOML file given with `--config FILE` (any subset; unknown keys "
+        "and bad values stop the run). Every value in force is printed in the report's appendix."),
         "",
         "| parameter | default | meaning | in Dutch | rules |",
         "|---|---|---|---|---|",
@@ -169,8 +169,8 @@ def outputs() -> str:
     lines += [
         "## Files in `<out>/<week>/`",
         "",
-        "Every CSV is safe to open in a spreadsheet: a cell that would start with `=`, `+`, `-`, `@`, a tab or "
-        "a carriage return gets a leading `'`. Every file is the owner's only.",
+        ("Every CSV is safe to open in a spreadsheet: a cell that would start with `=`, `+`, `-`, `@`, a tab or "
+        "a carriage return gets a leading `'`. Every file is the owner's only."),
         "",
     ]
     for file, columns in (("findings.csv", FINDINGS_COLUMNS), ("coverage.csv", COVERAGE_COLUMNS),
@@ -182,22 +182,21 @@ def outputs() -> str:
     lines += [
         "### privacy-officer.html / .pdf and council-summary.html / .pdf",
         "",
-        "The privacy officer's weekly report (personal data: cases per account and recipient, standing "
+        ("The privacy officer's weekly report (personal data: cases per account and recipient, standing "
         "findings, decisions, data quality) and the participation council's summary (counts only, small "
-        "counts suppressed), in English or Dutch (`--lang`). The README describes both.",
+        "counts suppressed), in English or Dutch (`--lang`). The README describes both."),
     ]
     return GENERATED + "\n".join(lines) + "\n"
 
 
 def index() -> str:
-    return GENERATED + "\n".join([
-        "# Documentation",
-        "",
+    pages = [
         "- [landing.md](landing.md): the landing contract, feed by feed, and the data categories",
         "- [rules.md](rules.md): every rule, with severity, feeds, parameters and legal source, in English and Dutch",
         "- [settings.md](settings.md): the parameters and their defaults",
         "- [outputs.md](outputs.md): the command line and the files it writes",
-    ]) + "\n"  # fmt: skip
+    ]
+    return GENERATED + "# Documentation\n\n" + "\n".join(pages) + "\n"
 
 
 PAGES = {"README.md": index, "landing.md": landing, "rules.md": rules, "settings.md": settings, "outputs.md": outputs}
