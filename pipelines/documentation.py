@@ -91,8 +91,8 @@ def rules() -> str:
     lines = [
         "# The rule catalogue",
         "",
-        f"{len(catalogue)} rules, one SQL file each in `checks/rules/`, in catalogue order. Inside a family, rules "
-        ("with a precedence exclude each other per subject: the lowest applies. Every rule works on local "
+        (f"{len(catalogue)} rules, one SQL file each in `checks/rules/`, in catalogue order. Inside a family, "
+        "rules with a precedence exclude each other per subject: the lowest applies. Every rule works on local "
         "dates in the configured time zone (`timezone`); the parameters it depends on besides are listed "
         "and described in [settings.md](settings.md)."),
         "",
