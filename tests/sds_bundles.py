@@ -120,11 +120,12 @@ def role_line(sourced_id, role):
 
 
 def involvements(con, bundle: str = "sds/school") -> list[tuple]:
-    """(staff_id, student_id, valid_from, valid_to, class_id) of one bundle, dates as text, sorted."""
+    """(staff_id, student_id, valid_from, valid_to, class_id) of one bundle, dates as text, sorted by
+    class, staff and student."""
     return rows(
         con,
         """SELECT staff_id, student_id, CAST(valid_from AS VARCHAR), CAST(valid_to AS VARCHAR), class_id
-           FROM roster_involvements WHERE bundle = ? ORDER BY ALL""",
+           FROM roster_involvements WHERE bundle = ? ORDER BY class_id, staff_id, student_id, valid_from, valid_to""",
         [bundle],
     )
 
