@@ -49,7 +49,7 @@ def landing_files(landing: Path) -> list[Path]:
     for name in ("oneroster", "sds"):
         bundles = landing / name
         if bundles.is_dir():
-            found = [p for p in bundles.glob("*") if p.is_file()] + [p for p in bundles.glob("*/*") if p.is_file()]
+            found = [p for p in (*bundles.glob("*"), *bundles.glob("*/*")) if p.is_file()]
             if name == "sds":  # their content is never read, not even to see that it changed
                 found = [p for p in found if p.name.lower() not in SDS_SENSITIVE]
             files += found

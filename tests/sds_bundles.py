@@ -54,6 +54,9 @@ def teacher_line(sis_id, number="", school="brin1", status="Active"):
     return f"{sis_id},{school},Tina,de Vries,{sis_id}@school.example.nl,Geheim123!,,{number},{status},,,,"
 
 
+SCHOOLS = (school_line(),)
+
+
 def table(header: str, lines) -> str:
     return "\n".join([header, *lines]) + "\n"
 
@@ -78,7 +81,7 @@ def v1_bundle(
     teachers=(),
     enrollments=(),
     rosters=(),
-    schools=(school_line(),),
+    schools=SCHOOLS,
     headers: dict[str, str] | None = None,
     extra: dict[str, str] | None = None,
 ) -> Path:
@@ -112,7 +115,9 @@ def v21_bundle(
 
 
 def user_line(sourced_id):
-    return f"{sourced_id},{sourced_id}@school.example.nl,Sam,Jansen,Geheim123!,{sourced_id}@school.example.nl,,,"
+    return (
+        f"{sourced_id},{sourced_id}@school.example.nl,Sam,Jansen,Geheim123!,{sourced_id}@school.example.nl,,,"
+    )
 
 
 def role_line(sourced_id, role):

@@ -5,7 +5,7 @@ evaluated, as a rejected OneRoster bundle does; and the reports name what the bu
 
 import duckdb
 from ingest_helpers import warehouse, write_text
-from rule_fixtures import WEEK, WEDNESDAY, add_access, add_staff, add_student, check, coverage, findings
+from rule_fixtures import WEDNESDAY, WEEK, add_access, add_staff, add_student, check, coverage, findings
 from sds_bundles import section_line, student_line, teacher_line, user_line, v1_bundle, v21_bundle
 
 from pipelines.ingest import ingest_landing
@@ -80,7 +80,9 @@ def test_schoolaudit_run_explains_the_teachers_access_by_the_sds_roster(tmp_path
                 "SELECT subject_id, explained_by || ':' || coalesce(detail, rule_id) FROM access_explanations"
             ).fetchall()
         )
-        assert con.execute("SELECT status FROM coverage WHERE rule_id = ?", [RULE]).fetchone() == ("evaluated",)
+        assert con.execute("SELECT status FROM coverage WHERE rule_id = ?", [RULE]).fetchone() == (
+            "evaluated",
+        )
     assert explained == {"magister:e1": "involvement:roster", "magister:e2": f"finding:{RULE}"}
     quarantined = read_csv(out / WEEK / "quarantine.csv")
     assert {(r["feed"], r["file"], r["line"], r["column"], r["value"]) for r in quarantined} == {

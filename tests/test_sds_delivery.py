@@ -78,10 +78,14 @@ def test_an_unchanged_bundle_is_skipped_and_a_changed_one_replaces_only_its_own_
     assert changed.by_feed["sds"]["files_loaded"] == 1 and changed.by_feed["sds"]["rows_replaced"] == 2
     assert [s for _, s, *_ in involvements(con)] == ["L2", "L3"]
     assert [s for _, s, *_ in involvements(con, "sds/other")] == ["L9"]
-    assert rows(con, "SELECT bundle, staff_id, student_id FROM roster_involvements WHERE bundle = 'school'") == [
-        ("school", "t1", "s1")
+    assert rows(
+        con, "SELECT bundle, staff_id, student_id FROM roster_involvements WHERE bundle = 'school'"
+    ) == [("school", "t1", "s1")]
+    assert deliveries(con) == [
+        ("sds/other", "loaded", 1),
+        ("sds/school", "loaded", 2),
+        ("sds/school", "loaded", 2),
     ]
-    assert deliveries(con) == [("sds/other", "loaded", 1), ("sds/school", "loaded", 2), ("sds/school", "loaded", 2)]
     assert rows(con, "SELECT feed, path FROM landing_present WHERE feed = 'sds' ORDER BY path") == [
         ("sds", "sds/other"),
         ("sds", "sds/school"),
@@ -106,14 +110,14 @@ def test_a_bundle_missing_a_needed_file_is_rejected_and_its_earlier_involvements
     "files, reason",
     [
         ({"readme.txt": "export\n"},
-         "no School Data Sync files (v1: Section.csv, Student.csv, Teacher.csv, StudentEnrollment.csv, "
-         f"TeacherRoster.csv; v2.1: users.csv, classes.csv, enrollments.csv): {KEPT}"),
+         ("no School Data Sync files (v1: Section.csv, Student.csv, Teacher.csv, StudentEnrollment.csv, "
+         f"TeacherRoster.csv; v2.1: users.csv, classes.csv, enrollments.csv): {KEPT}")),
         ({"Section.csv": "SIS ID\n", "users.csv": "sourcedId\n"},
-         "files of School Data Sync v1 (Section.csv) and v2.1 (users.csv) in one folder: put each bundle in its "
-         f"own folder under sds/; {KEPT}"),
+         ("files of School Data Sync v1 (Section.csv) and v2.1 (users.csv) in one folder: put each bundle in its "
+         f"own folder under sds/; {KEPT}")),
         ({"manifest.csv": "propertyName,value\n", "users.csv": "sourcedId\n"},
-         "manifest.csv is there: this looks like a OneRoster bundle, which is read from oneroster/school/ "
-         f"(move it there): {KEPT}"),
+         ("manifest.csv is there: this looks like a OneRoster bundle, which is read from oneroster/school/ "
+         f"(move it there): {KEPT}")),
     ],
 )  # fmt: skip
 def test_a_folder_that_is_not_one_sds_bundle_is_rejected_with_the_reason(con, landing, files, reason):
@@ -130,7 +134,12 @@ def test_a_v21_bundle_with_an_unusable_enrollments_file_is_rejected(con, landing
     assert result.by_feed["sds"]["files_rejected"] == 1
     found = {(f, line, column, r) for f, line, column, _, r in notes(con)}
     assert ("enrollments.csv", 1, "role", "required column missing: enrollments.csv is not used") in found
-    assert ("enrollments.csv", None, None, f"enrollments.csv cannot be used (School Data Sync v2.1): {KEPT}") in found
+    assert (
+        "enrollments.csv",
+        None,
+        None,
+        f"enrollments.csv cannot be used (School Data Sync v2.1): {KEPT}",
+    ) in found
 
 
 def test_a_loose_file_in_sds_is_rejected_once(con, landing):

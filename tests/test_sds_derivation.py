@@ -74,7 +74,10 @@ def test_v1_student_and_teacher_numbers_are_the_ids_when_given_else_the_sis_id(c
         rosters=["s1,14001"],
     )
     ingest(con, landing)
-    assert [(staff, student) for staff, student, *_ in involvements(con)] == [("T100", "13002"), ("T100", "LL1001")]
+    assert [(staff, student) for staff, student, *_ in involvements(con)] == [
+        ("T100", "13002"),
+        ("T100", "LL1001"),
+    ]
 
 
 def test_v1_without_term_dates_the_involvement_is_open_and_each_section_says_so(con, landing):
@@ -129,7 +132,11 @@ def test_v1_sections_without_term_columns_are_open_and_the_header_says_so_once(c
 def test_v1_unknown_references_are_quarantined_by_name_and_the_rest_is_derived(con, landing):
     v1_bundle(
         landing,
-        sections=[section_line("s1"), section_line("s2", status="Inactive"), section_line("s4", school="brin9")],
+        sections=[
+            section_line("s1"),
+            section_line("s2", status="Inactive"),
+            section_line("s4", school="brin9"),
+        ],
         students=[student_line("L1"), student_line("L2", status="Inactive")],
         teachers=[teacher_line("T1"), teacher_line("T2")],
         enrollments=["s1,L1", "s9,L1", "s1,L7", "s1,L2", "s2,L1", ",L1"],
@@ -169,8 +176,14 @@ def test_v1_a_number_two_people_share_is_ambiguous_and_the_last_line_of_an_id_wi
     ingest(con, landing)
     assert involvements(con) == [("1001", "1003", *TERM, "s1")]
     reasons = {(file, line, reason) for file, line, _, _, reason in notes(con)}
-    assert ("Student.csv", 4, "SIS ID repeated on a later line (the last one is used): record not used") in reasons
-    ambiguous = "maps to the same id as another person of the file: ambiguous, so their enrollments are not used"
+    assert (
+        "Student.csv",
+        4,
+        "SIS ID repeated on a later line (the last one is used): record not used",
+    ) in reasons
+    ambiguous = (
+        "maps to the same id as another person of the file: ambiguous, so their enrollments are not used"
+    )
     assert {("Student.csv", 2, ambiguous), ("Student.csv", 3, ambiguous)} <= reasons
 
 
@@ -269,7 +282,14 @@ def test_v21_unknown_classes_and_users_are_quarantined_by_name(con, landing):
         landing,
         users=[user_line("t"), user_line("s"), user_line("idle")],
         classes=["c1,brin1,A,SY2627,"],
-        enrollments=["c1,t,teacher", "c1,s,student", "c9,s,student", "c1,ghost,student", "c1,s,", "c1,s,teacher"],
+        enrollments=[
+            "c1,t,teacher",
+            "c1,s,student",
+            "c9,s,student",
+            "c1,ghost,student",
+            "c1,s,",
+            "c1,s,teacher",
+        ],
         roles=[role_line("t", "teacher"), role_line("s", "student"), role_line("idle", "teacher")],
     )
     ingest(con, landing)
@@ -295,14 +315,19 @@ def _every_text_in_the_warehouse(con) -> str:
         """SELECT table_name, column_name FROM duckdb_columns()
            WHERE NOT internal AND data_type = 'VARCHAR' AND schema_name = 'main'""",
     ):
-        parts += [str(v) for (v,) in rows(con, f'SELECT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL')]
+        parts += [
+            str(v) for (v,) in rows(con, f'SELECT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL')
+        ]
     return "\n".join(parts)
 
 
 @pytest.mark.parametrize("version", ["v1", "v2.1"])
 def test_user_flags_are_never_read_and_nothing_of_them_reaches_the_warehouse(con, landing, version):
-    flags = "\n".join([USER_FLAGS, "ZZFLAG1,iep", "ZZFLAG1,504", "ZZFLAG2,freeLunch"]) + "\n"
-    extra = {"userFlags.csv": flags, "demographics.csv": "userSourcedId,birthDate,sex\nZZFLAG1,2011-03-04,female\n"}
+    flags = f"{USER_FLAGS}\nZZFLAG1,iep\nZZFLAG1,504\nZZFLAG2,freeLunch" + "\n"
+    extra = {
+        "userFlags.csv": flags,
+        "demographics.csv": "userSourcedId,birthDate,sex\nZZFLAG1,2011-03-04,female\n",
+    }
     if version == "v1":
         folder = v1_bundle(landing, sections=[section_line("s1")], students=[student_line("L1")],
                            teachers=[teacher_line("T1")], enrollments=["s1,L1"], rosters=["s1,T1"], extra=extra)  # fmt: skip
@@ -324,7 +349,12 @@ def test_user_flags_are_never_read_and_nothing_of_them_reaches_the_warehouse(con
     for secret in ("ZZFLAG", "iep\n", "freeLunch\n", "2011-03-04", "female", "Geheim123"):
         assert secret not in text, secret
     assert notes_of(con, "userFlags.csv") == {
-        (None, None, None, "sensitive flags (such as iep, 504, freeLunch): never read, nothing of it is loaded")
+        (
+            None,
+            None,
+            None,
+            "sensitive flags (such as iep, 504, freeLunch): never read, nothing of it is loaded",
+        )
     }
     assert notes_of(con, "demographics.csv") == {
         (None, None, None,

@@ -15,9 +15,9 @@ from pipelines.ingest.load import FileCounts, load_batch, record_rejected
 from pipelines.ingest.oneroster import FEED as ONEROSTER
 from pipelines.ingest.oneroster import ingest_bundles
 from pipelines.ingest.parse import parse_batch
+from pipelines.ingest.readers import FileRejected, stage
 from pipelines.ingest.sds import FEED as SDS
 from pipelines.ingest.sds import ingest_bundles as ingest_sds_bundles
-from pipelines.ingest.readers import FileRejected, stage
 from pipelines.ingest.sql import literal
 from pipelines.ingest.validation import Validator, shared_validator
 from pipelines.settings import Settings

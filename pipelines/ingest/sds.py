@@ -88,8 +88,8 @@ def _stray_file(con, file: Path) -> BundleOutcome:
     con.execute(NOTES_DDL)
     con.execute(
         "INSERT INTO _or_notes VALUES ('', NULL, NULL, NULL, ?)",
-        ["not inside a bundle folder: a School Data Sync bundle is read from sds/<bundle>/ (unzip it there); "
-         "the file is not read"],
+        [("not inside a bundle folder: a School Data Sync bundle is read from sds/<bundle>/ (unzip it there); "
+         "the file is not read")],
     )  # fmt: skip
     counts = FileCounts()
     _record(con, path, None, digest, "rejected", counts, delivered == "earlier", FEED, reasons.SDS_NOTE)

@@ -43,7 +43,9 @@ def sds_date(text: str) -> str:
 NOT_ISO = "not an ISO date (YYYY-MM-DD or YYYYMMDD): treated as empty, so "
 
 
-def derive(con, version: str, files: dict[str, str], state: dict[str, str], columns: dict[str, set[str]]) -> None:
+def derive(
+    con, version: str, files: dict[str, str], state: dict[str, str], columns: dict[str, set[str]]
+) -> None:
     """Derive `_or_involvements` from the staged bundle and add the notes."""
     words = _V1_WORDS if version == V1 else _V21_WORDS
     con.execute((_shape_v1 if version == V1 else _shape_v21)(files, state, columns))
@@ -248,9 +250,15 @@ def _checked(table: str, key: str, field: str, what: str) -> str:
     return f"""
 CREATE OR REPLACE TEMP TABLE {table}_checked AS
 SELECT *,
-       CASE WHEN {key.split(", ")[-1]} IS NULL THEN {note(field, "NULL", literal(f"{field} is empty: record not used"))}
+       CASE WHEN {key.split(", ")[-1]} IS NULL THEN {
+        note(field, "NULL", literal(f"{field} is empty: record not used"))
+    }
             WHEN _line < last_line THEN {
-        note(field, key.split(", ")[-1], literal(f"{field} repeated on a later line (the last one is used): record not used"))
+        note(
+            field,
+            key.split(", ")[-1],
+            literal(f"{field} repeated on a later line (the last one is used): record not used"),
+        )
     }
             WHEN status IS NOT NULL AND lower(status) <> 'active' THEN {
         note("Status", "status", f"'status ' || status || ': {what} not used'")

@@ -52,13 +52,23 @@ V1_FILES = (
     ),
     SdsFile(
         "Student",
-        (("SIS ID", "sis_id"), ("School SIS ID", "school_id"), ("Student Number", "number"), ("Status", "status")),
+        (
+            ("SIS ID", "sis_id"),
+            ("School SIS ID", "school_id"),
+            ("Student Number", "number"),
+            ("Status", "status"),
+        ),
         ("SIS ID",),
         needed=True,
     ),
     SdsFile(
         "Teacher",
-        (("SIS ID", "sis_id"), ("School SIS ID", "school_id"), ("Teacher Number", "number"), ("Status", "status")),
+        (
+            ("SIS ID", "sis_id"),
+            ("School SIS ID", "school_id"),
+            ("Teacher Number", "number"),
+            ("Status", "status"),
+        ),
         ("SIS ID",),
         needed=True,
     ),
@@ -98,15 +108,33 @@ SENSITIVE = {
 
 _ACTIVE = "column Status missing: every record is read as active"
 MISSING_COLUMN_NOTES = {
-    ("Section", "Term StartDate"): "column Term StartDate missing: the sections give their involvements no start date",
-    ("Section", "Term EndDate"): "column Term EndDate missing: the sections give their involvements no end date",
-    ("Student", "Student Number"): "column Student Number missing: each student's SIS ID is used as the student id",
-    ("Teacher", "Teacher Number"): "column Teacher Number missing: each teacher's SIS ID is used as the staff id",
+    (
+        "Section",
+        "Term StartDate",
+    ): "column Term StartDate missing: the sections give their involvements no start date",
+    (
+        "Section",
+        "Term EndDate",
+    ): "column Term EndDate missing: the sections give their involvements no end date",
+    (
+        "Student",
+        "Student Number",
+    ): "column Student Number missing: each student's SIS ID is used as the student id",
+    (
+        "Teacher",
+        "Teacher Number",
+    ): "column Teacher Number missing: each teacher's SIS ID is used as the staff id",
     ("Section", "Status"): _ACTIVE,
     ("Student", "Status"): _ACTIVE,
     ("Teacher", "Status"): _ACTIVE,
-    ("classes", "sessionSourcedIds"): "column sessionSourcedIds missing: the classes give their involvements no dates",
-    ("academicSessions", "startDate"): "column startDate missing: the sessions give their classes no start date",
+    (
+        "classes",
+        "sessionSourcedIds",
+    ): "column sessionSourcedIds missing: the classes give their involvements no dates",
+    (
+        "academicSessions",
+        "startDate",
+    ): "column startDate missing: the sessions give their classes no start date",
     ("academicSessions", "endDate"): "column endDate missing: the sessions give their classes no end date",
 }
 
@@ -149,7 +177,9 @@ def read_bundle(con, folder: Path) -> BundleRead:
             found[spec.name] = paths[0]
         elif len(paths) > 1:
             listed = ", ".join(p.name for p in paths)
-            notes.append((paths[0].name, None, None, None, f"files {listed} differ only in case: none of them is used"))
+            notes.append(
+                (paths[0].name, None, None, None, f"files {listed} differ only in case: none of them is used")
+            )
     state: dict[str, str] = {}
     columns: dict[str, set[str]] = {}
     rows_read = 0
@@ -199,8 +229,10 @@ def _version(folder: Path, by_lower: dict[str, list[Path]], notes: list[Note]) -
                 None,
                 None,
                 None,
-                "manifest.csv is there: this looks like a OneRoster bundle, which is read from "
-                f"oneroster/{folder.name}/ (move it there): the bundle gives no involvements ({KEPT})",
+                (
+                    "manifest.csv is there: this looks like a OneRoster bundle, which is read from "
+                    f"oneroster/{folder.name}/ (move it there): the bundle gives no involvements ({KEPT})"
+                ),
             )
         )
         return None
@@ -211,8 +243,10 @@ def _version(folder: Path, by_lower: dict[str, list[Path]], notes: list[Note]) -
                 None,
                 None,
                 None,
-                f"files of School Data Sync v1 ({', '.join(present[V1])}) and v2.1 ({', '.join(present[V21])}) "
-                f"in one folder: put each bundle in its own folder under sds/; the bundle gives no involvements ({KEPT})",
+                (
+                    f"files of School Data Sync v1 ({', '.join(present[V1])}) and v2.1 ({', '.join(present[V21])}) "
+                    f"in one folder: put each bundle in its own folder under sds/; the bundle gives no involvements ({KEPT})"
+                ),
             )
         )
         return None
@@ -221,16 +255,22 @@ def _version(folder: Path, by_lower: dict[str, list[Path]], notes: list[Note]) -
     if present[V21]:
         return V21
     inner = sorted(p.name for p in folder.iterdir() if p.is_dir())
-    hint = f" (the folder holds a folder {inner[0]!r}: put the bundle's files directly in sds/{folder.name}/)" if inner else ""
+    hint = (
+        f" (the folder holds a folder {inner[0]!r}: put the bundle's files directly in sds/{folder.name}/)"
+        if inner
+        else ""
+    )
     notes.append(
         (
             "",
             None,
             None,
             None,
-            "no School Data Sync files (v1: Section.csv, Student.csv, Teacher.csv, StudentEnrollment.csv, "
-            f"TeacherRoster.csv; v2.1: users.csv, classes.csv, enrollments.csv){hint}: the bundle gives no "
-            f"involvements ({KEPT})",
+            (
+                "no School Data Sync files (v1: Section.csv, Student.csv, Teacher.csv, StudentEnrollment.csv, "
+                f"TeacherRoster.csv; v2.1: users.csv, classes.csv, enrollments.csv){hint}: the bundle gives no "
+                f"involvements ({KEPT})"
+            ),
         )
     )
     return None
