@@ -360,3 +360,26 @@ def test_user_flags_are_never_read_and_nothing_of_them_reaches_the_warehouse(con
         (None, None, None,
          "sensitive personal data (such as birth date, sex, ethnicity): never read, nothing of it is loaded")
     }  # fmt: skip
+
+
+def test_v21_without_academic_sessions_the_classes_are_open_and_say_why(con, landing):
+    v21_bundle(
+        landing,
+        users=[user_line("t"), user_line("s")],
+        classes=["c1,brin1,A,SY2627,"],
+        enrollments=["c1,t,teacher", "c1,s,student"],
+        sessions=None,
+    )
+    result = ingest(con, landing)
+    assert result.by_feed["sds"]["files_loaded"] == 1
+    assert involvements(con) == [("t", "s", *OPEN, "c1")]
+    assert notes(con) == {
+        (
+            "classes.csv",
+            2,
+            "sessionSourcedIds",
+            "SY2627",
+            "session cannot be looked up (academicSessions.csv is not in the bundle): "
+            "the class's involvements have no dates on that side",
+        )
+    }

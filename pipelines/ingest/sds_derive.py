@@ -215,7 +215,7 @@ FROM _or_sds_sessions WHERE repeated;
 CREATE OR REPLACE TEMP TABLE _or_sds_class_terms AS
 SELECT c.class_id, c._line, c.term_id, t.starts_on, t.ends_on,
        CASE WHEN t.term_id IS NULL THEN
-                CASE WHEN {sessions_read} THEN 'is not in ' || {sessions} ELSE 'cannot be looked up: ' || {sessions} || ' is not in the bundle' END
+                CASE WHEN {sessions_read} THEN 'is not in ' || {sessions} ELSE 'cannot be looked up (' || {sessions} || ' is not in the bundle)' END
             WHEN t.starts_on > t.ends_on THEN 'ends before it starts'
        END AS problem
 FROM (SELECT sis_id AS class_id, _line,
