@@ -383,3 +383,26 @@ def test_v21_without_academic_sessions_the_classes_are_open_and_say_why(con, lan
             "the class's involvements have no dates on that side",
         )
     }
+
+
+# --- in the report ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_the_report_says_what_an_sds_bundle_could_not_tell_in_its_language(con, landing, lang):
+    from reports.data_quality import data_quality
+    from reports.i18n import Translator
+
+    v1_bundle(landing, sections=[section_line("s1", start="", end="")], students=[student_line("L1")],
+              teachers=[teacher_line("T1")], enrollments=["s1,L1"], rosters=["s1,T1"])  # fmt: skip
+    ingest(con, landing)
+    t = Translator(lang)
+
+    groups = [g for g in data_quality(con, "2026-W47", t)["quarantine"] if g["feed"] == "sds"]
+
+    assert len(groups) == 1 and groups[0]["code"] == "sds_note" and not groups[0]["file_level"]
+    assert groups[0]["examples"] == ["sds/school/Section.csv:2"]
+    assert groups[0]["sentence"] == " ".join(
+        t(f"quarantine_help.{part}") for part in ("problem.sds_note", "effect.sds", "ask.sds_note")
+    )
+    assert "School Data Sync" in groups[0]["sentence"]
