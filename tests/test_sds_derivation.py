@@ -379,8 +379,10 @@ def test_v21_without_academic_sessions_the_classes_are_open_and_say_why(con, lan
             2,
             "sessionSourcedIds",
             "SY2627",
-            "session cannot be looked up (academicSessions.csv is not in the bundle): "
-            "the class's involvements have no dates on that side",
+            (
+                "session cannot be looked up (academicSessions.csv is not in the bundle): "
+                "the class's involvements have no dates on that side"
+            ),
         )
     }
 
