@@ -26,6 +26,9 @@ from pipelines.weeks import parse_week
 
 # Feed names in rule metadata that are not a table of the same name.
 FEED_TABLES = {"oneroster": "roster_involvements"}
+# The landing feeds whose files a rule feed is made of, when not only its own: the roster involvements
+# come from OneRoster and from School Data Sync bundles, so a rejected SDS bundle counts for 'oneroster'.
+FEED_SOURCES = {"oneroster": ("oneroster", "sds")}
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -323,8 +326,10 @@ def _rejected_files(con) -> dict[str, list[str]]:
 
 
 def _rejected_in(feeds: set[str], rejected: dict[str, list[str]]) -> list[tuple[str, str]]:
-    """(feed, path) of the rejected files in these feeds, in a stable order."""
-    return [(feed, path) for feed in sorted(feeds) for path in rejected.get(feed, [])]
+    """(feed, path) of the rejected files in these feeds (or the landing feeds they are made of), in a
+    stable order."""
+    sources = {source for feed in feeds for source in FEED_SOURCES.get(feed, (feed,))}
+    return [(feed, path) for feed in sorted(sources) for path in rejected.get(feed, [])]
 
 
 def _feeds_of(files: list[tuple[str, str]]) -> list[str]:

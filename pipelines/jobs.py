@@ -13,6 +13,7 @@ import dagster as dg
 
 from pipelines.assets import WEEKS
 from pipelines.contract import FEEDS
+from pipelines.ingest.sds_read import SENSITIVE as SDS_SENSITIVE
 from pipelines.resources import Boards
 
 
@@ -39,15 +40,19 @@ def audit_jobs(assets: list[dg.AssetsDefinition]):
 def landing_files(landing: Path) -> list[Path]:
     """The files the ingest considers: every file of a feed folder (one it will reject too: the
     ingest records it, and the week's reports say the audit was done without it), and every file
-    under oneroster/."""
+    under oneroster/ and sds/ (but School Data Sync's sensitive files, which are never opened)."""
     files = []
     for feed in FEEDS:
         folder = landing / feed
         if folder.is_dir():
             files += [p for p in folder.iterdir() if p.is_file()]
-    rosters = landing / "oneroster"
-    if rosters.is_dir():
-        files += [p for p in rosters.glob("*") if p.is_file()] + [p for p in rosters.glob("*/*") if p.is_file()]
+    for name in ("oneroster", "sds"):
+        bundles = landing / name
+        if bundles.is_dir():
+            found = [p for p in (*bundles.glob("*"), *bundles.glob("*/*")) if p.is_file()]
+            if name == "sds":  # their content is never read, not even to see that it changed
+                found = [p for p in found if p.name.lower() not in SDS_SENSITIVE]
+            files += found
     return sorted(files)
 
 

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from pipelines.contract import EVENT_FEEDS
-from pipelines.ingest.reasons import FILE_LEVEL, ONEROSTER_NOTE
+from pipelines.ingest.reasons import FILE_LEVEL, ONEROSTER_NOTE, SDS_NOTE
 from reports.i18n import Translator, sql_literal
 from reports.report_data import records
 
@@ -59,6 +59,7 @@ def quarantine_by_reason(con, t: Translator) -> list[dict]:
             SELECT feed, reason_code AS code, file_level, stored, min(reason) AS some_reason,
                    -- what was done and what it means: for a row or a file, of an event or an evidence feed
                    CASE WHEN reason_code = {sql_literal(ONEROSTER_NOTE)} THEN 'oneroster'
+                        WHEN reason_code = {sql_literal(SDS_NOTE)} THEN 'sds'
                         ELSE CASE WHEN file_level THEN 'file_' ELSE 'row_' END
                              || CASE WHEN feed IN {_in(EVENT_FEEDS)} THEN 'events' ELSE 'evidence' END
                    END AS effect,

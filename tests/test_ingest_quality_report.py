@@ -45,9 +45,9 @@ def test_reason_codes_are_one_closed_list_with_a_label_in_every_language():
 
 def test_every_reason_code_is_said_in_plain_words_in_every_language():
     """What was wrong and whom to ask, per code; what the auditor did and what it means, per kind of entry
-    (a row or a whole file, of an event feed or an evidence feed, or a OneRoster note)."""
+    (a row or a whole file, of an event feed or an evidence feed, or a OneRoster or School Data Sync note)."""
     tables = {lang: load_table(lang) for lang in LANGUAGES}
-    effects = {"row_events", "row_evidence", "file_events", "file_evidence", "oneroster"}
+    effects = {"row_events", "row_evidence", "file_events", "file_evidence", "oneroster", "sds"}
     for lang, table in tables.items():
         for part, names in (("problem", set(REASON_CODES)), ("ask", set(REASON_CODES)), ("effect", effects)):
             prefix = f"quarantine_help.{part}."

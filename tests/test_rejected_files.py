@@ -111,6 +111,10 @@ def _reject(feed: str):
             (landing / "oneroster" / "broken").mkdir(parents=True, exist_ok=True)
             (landing / "oneroster" / "broken" / "manifest.csv").write_text("propertyName,value\n")
             return landing / "oneroster" / "broken"
+        if feed == "sds":  # a School Data Sync folder without the files of either version
+            (landing / "sds" / "broken").mkdir(parents=True, exist_ok=True)
+            (landing / "sds" / "broken" / "readme.txt").write_text("export\n")
+            return landing / "sds" / "broken"
         (landing / feed).mkdir(exist_ok=True)
         (landing / feed / "broken.csv").write_bytes(BINARY)
         return landing / feed / "broken.csv"
@@ -118,9 +122,10 @@ def _reject(feed: str):
     return add
 
 
-@pytest.mark.parametrize("feed", [*FEEDS, "oneroster"])
+@pytest.mark.parametrize("feed", [*FEEDS, "oneroster", "sds"])
 def test_a_rejected_file_affects_exactly_the_rules_that_read_its_feed(base, tmp_path, feed):
-    path = "oneroster/broken" if feed == "oneroster" else f"{feed}/broken.csv"
+    path = f"{feed}/broken" if feed in ("oneroster", "sds") else f"{feed}/broken.csv"
+    read_as = "oneroster" if feed == "sds" else feed  # SDS bundles give the OneRoster involvements too
 
     coverage, findings, (ingested, result) = _audit_with(base, tmp_path, _reject(feed))
 
@@ -128,7 +133,7 @@ def test_a_rejected_file_affects_exactly_the_rules_that_read_its_feed(base, tmp_
     assert result.rejected_files == [path]
     for rule, feeds in RULE_FEEDS.items():
         status, code, files = coverage[rule]
-        if feed not in feeds:
+        if read_as not in feeds:
             assert coverage[rule] == base["coverage"][rule], rule
         elif feed in EVENT_FEEDS and rule != "LOG-GAP":
             # The events that did load are judged: the rule is incomplete, naming the file.

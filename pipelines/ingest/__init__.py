@@ -7,6 +7,8 @@ parse.py       text -> typed values in DuckDB, and every failing cell
 load.py        last delivery wins; quarantine, validation results, replacements and the file's row in one
                transaction
 landing.py     the whole folder, file by file
+oneroster*.py  OneRoster bundles -> roster involvements
+sds*.py        Microsoft School Data Sync bundles (v1, v2.1) -> roster involvements, like OneRoster
 reasons.py     the closed list of reason codes of quarantine entries (file-level ones block the audit)
 checks.py      the two checks per feed that the Dagster asset runs (rejected files, quarantined rows)
 """

@@ -1,5 +1,6 @@
 """Ingesting a landing folder: every new file, in delivery order, read, validated, parsed and loaded;
-then every new or changed OneRoster bundle (pipelines.ingest.oneroster)."""
+then every new or changed OneRoster bundle (pipelines.ingest.oneroster) and School Data Sync bundle
+(pipelines.ingest.sds)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from pipelines.ingest.oneroster import FEED as ONEROSTER
 from pipelines.ingest.oneroster import ingest_bundles
 from pipelines.ingest.parse import parse_batch
 from pipelines.ingest.readers import FileRejected, stage
+from pipelines.ingest.sds import FEED as SDS
+from pipelines.ingest.sds import ingest_bundles as ingest_sds_bundles
 from pipelines.ingest.sql import literal
 from pipelines.ingest.validation import Validator, shared_validator
 from pipelines.settings import Settings
@@ -61,7 +64,7 @@ class IngestResult:
     rows_quarantined: int = 0
     rows_replaced: int = 0
     by_feed: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {f: dict.fromkeys(COUNTERS, 0) for f in (*FEEDS, ONEROSTER)}
+        default_factory=lambda: {f: dict.fromkeys(COUNTERS, 0) for f in (*FEEDS, ONEROSTER, SDS)}
     )
     # The files of the feed folders as they are now (what the ingest checks describe).
     present: list[LandingFile] = field(default_factory=list)
@@ -99,14 +102,15 @@ def ingest_landing(con, landing: Path, settings: Settings, progress: Progress | 
             if progress is not None:
                 progress(_progress_line(done, len(new), file, status, counts))
         # For the bundles, files_* count bundles and rows_loaded counts the involvements derived.
-        bundles = ingest_bundles(con, Path(landing), progress)
-        for bundle in bundles:
-            if bundle.status == "skipped":
-                result.add(ONEROSTER, files_skipped=1)
-            else:
-                result.add_file(ONEROSTER, bundle.status, bundle.counts)
-        _record_present(con, [(f.sha256, f.feed, f.relative) for f in present]
-                        + [(b.file_hash, ONEROSTER, b.path) for b in bundles])  # fmt: skip
+        bundles = []
+        for feed, ingest in ((ONEROSTER, ingest_bundles), (SDS, ingest_sds_bundles)):
+            for bundle in ingest(con, Path(landing), progress):
+                bundles.append((bundle.file_hash, feed, bundle.path))
+                if bundle.status == "skipped":
+                    result.add(feed, files_skipped=1)
+                else:
+                    result.add_file(feed, bundle.status, bundle.counts)
+        _record_present(con, [(f.sha256, f.feed, f.relative) for f in present] + bundles)
     finally:
         for table in _TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")

@@ -101,12 +101,12 @@ def _stray_file(con, file: Path) -> BundleOutcome:
     return BundleOutcome(path, "rejected", digest, None, counts)
 
 
-def _delivered(con, path: str, digest: str) -> str:
+def _delivered(con, path: str, digest: str, feed: str = FEED) -> str:
     """'latest' when `digest` is the last delivery of `path`, 'earlier' when it was delivered before
     (the bundle went back to older content), else 'new'."""
     latest = con.execute(
         "SELECT file_hash FROM landing_files WHERE feed = ? AND path = ? ORDER BY seq DESC LIMIT 1",
-        [FEED, path],
+        [feed, path],
     ).fetchone()
     if latest and latest[0] == digest:
         return "latest"
@@ -115,9 +115,19 @@ def _delivered(con, path: str, digest: str) -> str:
 
 
 def _record(
-    con, path: str, bundle: str | None, digest: str, status: str, counts: FileCounts, forget_earlier: bool
+    con,
+    path: str,
+    bundle: str | None,
+    digest: str,
+    status: str,
+    counts: FileCounts,
+    forget_earlier: bool,
+    feed: str = FEED,
+    reason_code: str = reasons.ONEROSTER_NOTE,
 ) -> None:
-    """Write the outcome of one bundle (or stray file) as one transaction."""
+    """Write the outcome of one bundle (or stray file) as one transaction: its involvements from
+    `_or_involvements`, its notes from `_or_notes` (School Data Sync bundles are recorded the same way,
+    under their own feed and reason code: pipelines.ingest.sds)."""
     prefix = f"{path}/" if bundle is not None else path
     con.begin()
     try:
@@ -136,9 +146,9 @@ def _record(
             ).fetchone()[0]
         con.execute(
             f"""INSERT INTO quarantine ({QUARANTINE_COLUMNS})
-                SELECT ?, ? || file, line, "column", value, reason, ?, '{reasons.ONEROSTER_NOTE}' FROM _or_notes
+                SELECT ?, ? || file, line, "column", value, reason, ?, ? FROM _or_notes
                 ORDER BY file, line NULLS FIRST, "column" """,
-            [FEED, prefix, digest],
+            [feed, prefix, digest, reason_code],
         )
         counts.rows_quarantined = con.execute(
             "SELECT count(*) FROM (SELECT DISTINCT file, line FROM _or_notes WHERE line > 1)"
@@ -146,7 +156,7 @@ def _record(
         seq = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM landing_files").fetchone()[0]
         con.execute(
             "INSERT INTO landing_files VALUES (?, ?, ?, ?, current_timestamp, ?, ?, ?, ?)",
-            [digest, FEED, path, seq, status, counts.rows_read, counts.rows_loaded, counts.rows_quarantined],
+            [digest, feed, path, seq, status, counts.rows_read, counts.rows_loaded, counts.rows_quarantined],
         )
         con.commit()
     except BaseException:

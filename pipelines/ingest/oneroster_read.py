@@ -210,8 +210,11 @@ def _nested_hint(folder: Path) -> str:
     return f" (the bundle folder holds a folder {inner[0]!r}: put the bundle's files directly in oneroster/{folder.name}/)"
 
 
-def _stage_file(con, spec: RosterFile, path: Path, notes: list[Note]) -> int | None:
-    """Stage one file into `spec.table`; the number of records read, or None when it cannot be used."""
+def _stage_file(
+    con, spec: RosterFile, path: Path, notes: list[Note], missing_notes: dict | None = None
+) -> int | None:
+    """Stage one file into `spec.table`; the number of records read, or None when it cannot be used.
+    `missing_notes` (default MISSING_COLUMN_NOTES): {(file name, column): the note when the header lacks it}."""
     file = path.name
     not_used = f"{file} is not used"
     try:
@@ -266,7 +269,7 @@ def _stage_file(con, spec: RosterFile, path: Path, notes: list[Note]) -> int | N
     if unusable:
         return None
     for column, staging in spec.columns:
-        reason = MISSING_COLUMN_NOTES.get((spec.name, column))
+        reason = (MISSING_COLUMN_NOTES if missing_notes is None else missing_notes).get((spec.name, column))
         if reason and staging not in positions:
             notes.append((file, 1, column, None, reason))
     try:

@@ -42,6 +42,8 @@ REQUIRED_WHEN = "required_when"  # required together with another value (reason 
 
 # What a OneRoster bundle got wrong (the sentence says what and what was done with it).
 ONEROSTER_NOTE = "oneroster_note"
+# What a School Data Sync bundle got wrong or cannot tell (pipelines.ingest.sds).
+SDS_NOTE = "sds_note"
 
 FILE_LEVEL = (
     UNSUPPORTED_FILE_TYPE,
@@ -71,5 +73,6 @@ ROW_LEVEL = (
     UNKNOWN_LIST_ITEM,
     REQUIRED_WHEN,
     ONEROSTER_NOTE,
+    SDS_NOTE,
 )
 REASON_CODES = FILE_LEVEL + ROW_LEVEL
