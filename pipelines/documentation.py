@@ -63,8 +63,9 @@ def landing() -> str:
         ("- A row that breaks the contract is quarantined (file, line, column, reason), never dropped "
         "silently; a file that cannot be read as a whole is rejected and the week is audited without it "
         "(see the README, *Input that fights back*). A later row with a known key replaces the earlier one."),
-        ("- `oneroster/<bundle>/`: OneRoster 1.1/1.2 CSV bundles, from which teacher involvements (relation "
-        "`roster`) are derived."),
+        ("- `oneroster/<bundle>/`: OneRoster 1.1/1.2 CSV bundles, and `sds/<bundle>/`: Microsoft School Data "
+        "Sync v1 or v2.1 CSV bundles, from which teacher involvements (relation `roster`) are derived; "
+        "`vendor/<name>/`: a school system's own exports with a mapping profile (see the README)."),
         "",
     ]
     for feed in FEEDS.values():
