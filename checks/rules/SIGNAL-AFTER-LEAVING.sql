@@ -11,8 +11,8 @@ legal_source = { en = "AVG art. 5(1)(f), 32 (withdrawing access rights); Kennisn
 en = "Account still in use after its roles ended"
 nl = "Account nog in gebruik nadat de rollen zijn beëindigd"
 [explanation]
-en = "Staff account {actor_id} was used on {days} days of week {week} (first on {first_day}) when none of its roles was in force any more (its last role ended on {role_ended}): {events} accesses to the data of {students} different students. The account should have been closed when its holder left."
-nl = "Medewerkersaccount {actor_id} is in week {week} op {days} dagen gebruikt (het eerst op {first_day}) terwijl geen van zijn rollen nog gold (de laatste rol eindigde op {role_ended}): {events} inzagen in gegevens van {students} verschillende leerlingen. Het account had gesloten moeten worden toen de houder vertrok."
+en = "Staff account {actor_id} was still used in week {week} after all its roles had ended (the last one on {role_ended}): first on {first_day}; days of use: {days}; accesses: {events}, to the data of different students: {students}. The account should have been closed when its holder left."
+nl = "Medewerkersaccount {actor_id} is in week {week} nog gebruikt nadat al zijn rollen waren beëindigd (de laatste op {role_ended}): het eerst op {first_day}; dagen van gebruik: {days}; inzagen: {events}, in gegevens van verschillende leerlingen: {students}. Het account had gesloten moeten worden toen de houder vertrok."
 */
 -- A day counts when no staff row of the account is in force on it while at least one has ended before
 -- it; a role still in force (another school, another role) means the account is still in use rightly.

@@ -11,8 +11,8 @@ legal_source = { en = "AVG art. 5(1)(b), 5(1)(f), 32 (access for the school's ta
 en = "Own child's file opened through a staff account"
 nl = "Dossier van het eigen kind geopend via een medewerkersaccount"
 [explanation]
-en = "Staff account {actor_id} accessed the data of student {student_id}, of whom its holder is registered as guardian ({relation}), {events} times in week {week} (first on {first_day}). Explained by an involvement, a role or a justified break glass: {explained_events} of these accesses ({explained_by}). Whether the parent looked as a staff member or as a parent is for the privacy officer to judge."
-nl = "Medewerkersaccount {actor_id} heeft in week {week} {events} keer gegevens geraadpleegd van leerling {student_id}, van wie de houder als ouder of verzorger is geregistreerd ({relation}), het eerst op {first_day}. Verklaard door een betrokkenheid, een rol of een gerechtvaardigde noodtoegang: {explained_events} van deze inzagen ({explained_by}). Of de ouder keek als medewerker of als ouder, beoordeelt de privacyfunctionaris."
+en = "Staff account {actor_id} accessed the data of student {student_id}, of whom its holder is registered as guardian ({relation}), in week {week}: accesses: {events}, the first on {first_day}. Of these, explained by an involvement, a role or a justified break glass: {explained_events} ({explained_by}). Whether the parent looked as a staff member or as a parent is for the privacy officer to judge."
+nl = "Medewerkersaccount {actor_id} heeft in week {week} gegevens geraadpleegd van leerling {student_id}, van wie de houder als ouder of verzorger is geregistreerd ({relation}): inzagen: {events}, de eerste op {first_day}. Daarvan verklaard door een betrokkenheid, een rol of een gerechtvaardigde noodtoegang: {explained_events} ({explained_by}). Of de ouder keek als medewerker of als ouder, beoordeelt de privacyfunctionaris."
 */
 -- A guardians row for the student (any dates) whose staff_id is the actor. Whether the accesses were
 -- explained is taken from what the week's access judgement recorded (access_explanations): shown, not

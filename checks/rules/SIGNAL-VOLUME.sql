@@ -12,8 +12,8 @@ legal_source = { en = "AVG art. 5(1)(f), 32 (detecting misuse of access rights);
 en = "Far more student files than colleagues"
 nl = "Veel meer leerlingdossiers dan collega's"
 [explanation]
-en = "Staff account {actor_id} touched the data of {students} different students in week {week}: at least {volume_min_students}, and at least {volume_factor} times the median of its peers in each of its {peer_groups} peer groups (the highest median, {peer_median}, is that of the {peer_accounts} active accounts with the role {peer_role} at school {peer_school}). A pattern to look into, not a violation in itself."
-nl = "Medewerkersaccount {actor_id} heeft in week {week} gegevens van {students} verschillende leerlingen geraadpleegd: minstens {volume_min_students}, en minstens {volume_factor} keer de mediaan van de collega's in elk van zijn {peer_groups} vergelijkingsgroepen (de hoogste mediaan, {peer_median}, is die van de {peer_accounts} actieve accounts met de rol {peer_role} op school {peer_school}). Een patroon om na te gaan, geen overtreding op zich."
+en = "Staff account {actor_id} touched the data of {students} different students in week {week}: at least {volume_min_students}, and at least {volume_factor} times the median of its peers in every peer group it is in (peer groups: {peer_groups}; the highest median, {peer_median}, is that of the {peer_accounts} active accounts with the role {peer_role} at school {peer_school}). A pattern to look into, not a violation in itself."
+nl = "Medewerkersaccount {actor_id} heeft in week {week} gegevens van {students} verschillende leerlingen geraadpleegd: minstens {volume_min_students}, en minstens {volume_factor} keer de mediaan van de collega's in elke vergelijkingsgroep waarin het zit (vergelijkingsgroepen: {peer_groups}; de hoogste mediaan, {peer_median}, is die van de {peer_accounts} actieve accounts met de rol {peer_role} op school {peer_school}). Een patroon om na te gaan, geen overtreding op zich."
 */
 -- An account passes only when it passes in every one of its peer groups; a group with fewer than
 -- volume_min_peers active accounts, or no group at all, leaves nothing to compare with: no signal.

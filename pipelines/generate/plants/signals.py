@@ -40,12 +40,12 @@ class _Accesses:
         self.students = [str(s) for s in self.rng.permutation(school_students(board, main_school(board)))]
         self.involved: set[tuple[str, str]] = set()
 
-    def involve(self, staff_id: str, student_id: str) -> None:
+    def involve(self, staff_id: str, student_id: str, relation: str = "care_coordinator") -> None:
         if (staff_id, student_id) in self.involved:
             return
         self.involved.add((staff_id, student_id))
         window = self.plan.board.window
-        self.plan.board.add("involvements", staff_id=staff_id, student_id=student_id, relation="care_coordinator",
+        self.plan.board.add("involvements", staff_id=staff_id, student_id=student_id, relation=relation,
                             valid_from=window.start - timedelta(days=30), valid_to=None)
 
     def touch(self, staff_id: str, count: int, when: datetime, action: str = "view", first: int = 0,
@@ -222,7 +222,7 @@ def plant_signal_own_child(plan: Plan) -> None:
                           & involvements["student_id"].isin(set(school_students(board, school)))]
     teacher, other = (str(v) for v in taught[["staff_id", "student_id"]].iloc[0])
     own = child(teacher, "Mulder, Sanne", "Mulder, Kim")
-    accesses.involve(teacher, own)
+    accesses.involve(teacher, own, relation="teacher")
     plan.access(datetime.combine(tuesday, time(11, 20)), actor_id=teacher, student_id=own, category="progress")
     plan.access(datetime.combine(thursday, time(12, 5)), actor_id=teacher, student_id=own, category="progress")
     _signal(plan, rule, "medium", f"{teacher}@{own}@{week}",
