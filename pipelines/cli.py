@@ -716,10 +716,11 @@ def _statement_commands(add) -> None:
 def _statement(args) -> int:
     import getpass
 
+    from decisions import requests as register
+    from decisions.requests import local_today
     from decisions.store import StoreError, open_store, store_path
     from pipelines.warehouse import open_warehouse
-    from statements import data, document, register
-    from statements.dates import local_today
+    from statements import data, document
     from statements.sources import warehouse_views
 
     settings = load_settings(args.config)
@@ -762,7 +763,7 @@ def _statement(args) -> int:
                                            issued_statement=written.pdf.name)  # fmt: skip
     except (StoreError, register.RequestError) as exc:
         raise UsageError(str(exc)) from None
-    from statements.dates import due_date
+    from decisions.requests import due_date
 
     _say(f"registered access request {request_id}: received {args.received}, due {due_date(args.received)}, "
          f"issued {today}")  # fmt: skip
@@ -772,9 +773,8 @@ def _statement(args) -> int:
 def _requests(args) -> int:
     import csv
 
+    from decisions.requests import local_today, requests
     from decisions.store import StoreError, open_store, store_path
-    from statements.dates import local_today
-    from statements.register import requests
 
     settings = load_settings(args.config)
     columns = ("request_id", "student_id", "requester", "received", "due", "issued", "status")

@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 from pipelines import private
-from statements.sources import STATEMENT_TABLES
 
 PUBLISHED_TABLES = {
     "findings": "SELECT * FROM main.findings",
@@ -29,7 +28,29 @@ PUBLISHED_TABLES = {
                          FROM main.staff GROUP BY staff_id""",
     "recipients": "SELECT recipient_id, any_value(name) AS name, any_value(kind) AS kind FROM main.recipients GROUP BY 1",
 }
-PUBLISHED_TABLES.update(STATEMENT_TABLES)  # what the app needs to make a student's statement (statements.sources)
+# What the app needs to make a student's statement (statements.sources reads these names, from here or
+# as views of the warehouse): only the columns a statement reports, never free text about other people.
+STATEMENT_TABLES = {
+    "statement_students": "SELECT student_id, school_id, birth_date, display_name FROM main.students",
+    "statement_schools": "SELECT school_id, name, board_id FROM main.schools",
+    "statement_documents": "SELECT document_id, student_id, category, created_at FROM main.documents",
+    "statement_access": """SELECT source_system, event_id, occurred_at, actor_id, actor_type, student_id, action,
+                                  document_id, category, coalesce(break_glass, false) AS break_glass
+                           FROM main.access_log""",
+    "statement_explanations": """SELECT week, subject_id, explained_by, detail, rule_id
+                                 FROM main.access_explanations""",
+    "statement_disclosures": """SELECT disclosure_id, occurred_at, student_id, recipient_id, purpose, data_categories,
+                                       legal_basis, consent_id, identifiers
+                                FROM main.disclosures""",
+    "statement_recipients": "SELECT recipient_id, name, kind FROM main.recipients",
+    "statement_consents": """SELECT consent_id, student_id, given_by_role, form, given_at, purpose
+                             FROM main.consents""",
+    "statement_agreements": """SELECT agreement_id, recipient_id, signed_at, valid_from, valid_to
+                               FROM main.processor_agreements""",
+    "statement_staff": "SELECT staff_id, school_id, role, valid_from, valid_to, display_name FROM main.staff",
+    "statement_guardians": "SELECT guardian_id, student_id, relation, valid_from, valid_to FROM main.guardians",
+}
+PUBLISHED_TABLES.update(STATEMENT_TABLES)
 
 
 def published_path(warehouse: str | Path) -> Path:

@@ -12,6 +12,7 @@ from datetime import date
 from markupsafe import Markup
 
 from checks.registry import SEVERITIES, Rule
+from decisions.requests import requests_due
 from decisions.tables import ensure_registered
 from pipelines.settings import Settings
 from pipelines.weeks import parse_week, previous_weeks
@@ -22,7 +23,6 @@ from reports.data_quality import data_quality
 from reports.i18n import Translator
 from reports.late_data import late_context
 from reports.suppression import HIDDEN, SHOWN, Count, WeekCounts, suppress, suppress_week
-from statements.report import requests_due
 
 TREND_WEEKS = 8
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import duckdb
 
+from decisions.requests import RequestError, issue, register, requests
 from decisions.store import REQUESTERS
 from statements import data as statement_data
 from statements import document
-from statements.register import RequestError, issue, register, requests
 
 STATEMENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,200}-\d{4}-\d{2}-\d{2}\.(html|pdf)")
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}

@@ -42,6 +42,7 @@ from starlette.templating import Jinja2Templates
 
 from checks.registry import SEVERITIES
 from decisions.decide import NOTE_LIMIT, DecisionError, decide, parse_categories, parse_date
+from decisions.requests import local_today
 from decisions.store import (
     DECIDED,
     GRANTING,
@@ -60,7 +61,6 @@ from review.secret import derived_key, load_secret
 from review.security import REPORT_CSP, SecurityHeaders
 from review.text import AppText
 from review.users import LOCK_MINUTES, MAX_FAILED_LOGINS, Authenticator, User, get_user, session_key
-from statements.dates import local_today
 
 HERE = Path(__file__).parent
 IDLE_MINUTES = 30

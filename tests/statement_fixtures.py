@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from decisions.requests import local_today
 from decisions.store import open_store
 from pipelines.warehouse import connect
-from statements.dates import local_today
 from tests.report_fixtures import _insert
 
 TIMEZONE = "Europe/Amsterdam"

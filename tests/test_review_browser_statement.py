@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from test_review_browser import PASSWORDS, USERS, Visitor, browser, cli, screenshot  # noqa: F401 (fixture)
 
-from statements.dates import due_date, local_today
+from decisions.requests import due_date, local_today
 from tests.conftest import ROOT
 
 pytest_plugins = ("review_fixtures", "demo_fixtures")

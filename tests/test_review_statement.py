@@ -12,10 +12,10 @@ import pytest
 from review_fixtures import FAST_HASHER, PASSWORD, Clock, csrf_token
 from starlette.testclient import TestClient
 
+from decisions.requests import due_date, local_today
 from decisions.store import store_path
 from review.app import AppConfig, create_app
 from review.users import add_user
-from statements.dates import due_date, local_today
 
 pytest_plugins = ("review_fixtures",)
 

@@ -20,9 +20,9 @@ from statement_fixtures import (
 )
 from test_reports_pdf_text import pdf_text
 
+from decisions.requests import RequestError, due_date, due_soon, register, requests
 from decisions.store import open_store
-from statements.dates import age_on, due_date
-from statements.register import RequestError, due_soon, register, requests
+from statements.dates import age_on
 from tests.conftest import read_csv, schoolaudit
 
 pytest_plugins = ("demo_fixtures",)

@@ -1,17 +1,31 @@
 """The register of access requests (decisions.store: access_requests, access_request_events).
 
-A request is registered with who asked and when it came in; its due date follows (dates.due_date).
+A request is registered with who asked and when it came in; its due date follows (due_date).
 Issuing the statement is an event of its own, so the register never changes a row. A request is open
 until a statement is issued for it (or it is withdrawn); an open request past its due date is overdue.
 """
 
 from __future__ import annotations
 
+import calendar
 import sqlite3
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from decisions.store import REQUESTERS, utc_now
-from statements.dates import due_date
+from decisions.store import REQUESTERS, store_path, utc_now
+from decisions.tables import warehouse_file
+
+
+def due_date(received: date) -> date:
+    """received + 1 calendar month (AVG art. 12(3)); a day the next month does not have becomes its last
+    day: 31 January -> 28 (29) February, 31 March -> 30 April, 31 December -> 31 January."""
+    year, month = (received.year + 1, 1) if received.month == 12 else (received.year, received.month + 1)
+    return date(year, month, min(received.day, calendar.monthrange(year, month)[1]))
+
+
+def local_today(timezone: str) -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
+
 
 # One row per request with its state on a day ($today): the latest event decides.
 _REQUESTS = """
@@ -40,7 +54,9 @@ def register(
     if requester not in REQUESTERS:
         raise RequestError(f"requester must be one of {', '.join(REQUESTERS)}, got {requester!r}")
     if received > today:
-        raise RequestError(f"a request cannot be received after today ({today.isoformat()}): {received.isoformat()}")
+        raise RequestError(
+            f"a request cannot be received after today ({today.isoformat()}): {received.isoformat()}"
+        )
     with con:
         cursor = con.execute(
             "INSERT INTO access_requests (student_id, requester, received, due, registered_by, registered_at)"
@@ -56,7 +72,9 @@ def register(
 def issue(con: sqlite3.Connection, request_id: int, today: date, by: str, statement: str) -> None:
     """Record that the statement of an open request was issued today."""
     with con:
-        row = con.execute(_REQUESTS + " WHERE r.request_id = :id", {"today": today.isoformat(), "id": request_id}).fetchone()
+        row = con.execute(
+            _REQUESTS + " WHERE r.request_id = :id", {"today": today.isoformat(), "id": request_id}
+        ).fetchone()
         if row is None:
             raise RequestError(f"no access request {request_id}")
         if row["status"] not in ("open", "overdue"):
@@ -90,3 +108,32 @@ def due_soon(con: sqlite3.Connection, today: date, days: int = 7) -> list[sqlite
         " ORDER BY due, request_id",
         {"today": today.isoformat(), "horizon": horizon},
     ).fetchall()
+
+
+# --- for the weekly report: the requests to answer soon (read-only, as decisions.tables reads the store)
+
+DUE_WITHIN_DAYS = 7
+
+
+def requests_due(con, timezone: str, today: date | None = None) -> list[dict]:
+    """The open requests due within DUE_WITHIN_DAYS days and the overdue ones, earliest due first; []
+    without a store (or for an in-memory warehouse), or a store from before the register."""
+    warehouse = warehouse_file(con)
+    if warehouse is None or not store_path(warehouse).exists():
+        return []
+    today = today or local_today(timezone)
+    store = sqlite3.connect(f"file:{store_path(warehouse)}?mode=ro", uri=True, timeout=10)
+    try:
+        store.row_factory = sqlite3.Row
+        rows = due_soon(store, today, DUE_WITHIN_DAYS)
+    except sqlite3.OperationalError:
+        return []  # no register in this store yet: nobody registered a request
+    finally:
+        store.close()
+    return [
+        {
+            "request_id": r["request_id"], "student_id": r["student_id"], "requester": r["requester"],
+            "received": date.fromisoformat(r["received"]), "due": date.fromisoformat(r["due"]), "status": r["status"],
+        }
+        for r in rows
+    ]  # fmt: skip
