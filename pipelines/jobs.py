@@ -39,7 +39,7 @@ def audit_jobs(assets: list[dg.AssetsDefinition]):
 def landing_files(landing: Path) -> list[Path]:
     """The files the ingest considers: every file of a feed folder (one it will reject too: the
     ingest records it, and the week's reports say the audit was done without it), and every file
-    under oneroster/."""
+    under oneroster/ and vendor/ (the exports and their profile.toml: a changed profile reads them again)."""
     files = []
     for feed in FEEDS:
         folder = landing / feed
@@ -48,6 +48,9 @@ def landing_files(landing: Path) -> list[Path]:
     rosters = landing / "oneroster"
     if rosters.is_dir():
         files += [p for p in rosters.glob("*") if p.is_file()] + [p for p in rosters.glob("*/*") if p.is_file()]
+    vendor = landing / "vendor"
+    if vendor.is_dir():
+        files += [p for p in vendor.glob("*") if p.is_file()] + [p for p in vendor.glob("*/*") if p.is_file()]
     return sorted(files)
 
 
