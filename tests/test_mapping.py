@@ -377,3 +377,28 @@ def test_a_bad_profile_stops_the_ingest(con, tmp_path):
     with pytest.raises(ProfileError, match="has no profile.toml"):
         ingest(con, landing)
     assert rows(con, "SELECT count(*) FROM landing_files") == [(0,)]
+
+
+def test_utf16_under_a_profile_that_says_otherwise_is_rejected_with_the_fix(con, tmp_path):
+    vendor(tmp_path / "landing", [HEADER, *GOOD], encoding="utf-16")
+    profile = tmp_path / "landing" / "vendor" / "magister" / "profile.toml"
+    profile.write_text(profile.read_text().replace('"utf-16"', '"cp1252"'))
+    write_bytes(profile.parent / "binary.csv", bytes(range(256)) * 4)
+    result = ingest(con, tmp_path / "landing")
+    assert result.files_rejected == 2
+    reasons = sorted(q[5] for q in quarantine(con))
+    assert reasons[1] == 'the export is UTF-16 text: set encoding = "utf-16" in its profile'
+    assert "binary" in reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "export", "rows_read"),
+    [("magister", "logboek-voorbeeld.csv", 7), ("somtoday", "logboek-voorbeeld.xlsx", 5),
+     ("medewerkers", "medewerkers-voorbeeld.txt", 5)],
+)  # fmt: skip
+def test_the_dry_run_of_each_example_has_no_problem(name, export, rows_read):
+    from pipelines.mapping.dry_run import dry_run
+
+    result = dry_run(EXAMPLES / name / "profile.toml", EXAMPLES / name / export, rows=2, timezone="Europe/Amsterdam")
+    assert (result.rows_read, result.rows_good, result.problems, result.rejected) == (rows_read, rows_read, [], False)
+    assert len(result.rows) == 2 and result.rows[0][0] == result.profile.header_row + 1

@@ -43,6 +43,8 @@ def stage_export(con, path: Path, profile: Profile) -> None:
     path = Path(path)
     offset = profile.header_row - 1  # the lines above the header, which the UTF-8 copy leaves out
     try:
+        if profile.format != "xlsx" and profile.encoding != "utf-16":
+            _require_8bit_text(path)
         with _as_utf8(path, profile) as (readable, delim):
             present = _read(con, readable, profile, delim)
     except OSError as error:
@@ -96,17 +98,25 @@ def _source_feed(profile: Profile, extra: tuple[str, ...] = ()) -> Feed:
 def _read(con, readable: Path, profile: Profile, delim: str) -> set[str]:
     """Stage the UTF-8 file; the lower-cased export columns present (for JSONL: all it could have)."""
     if profile.format == "jsonl":
-        _require_text(readable)
         _stage_jsonl(con, readable, _source_feed(profile))
         return {s.lower() for s in profile.sources}
-    if profile.format == "csv" and profile.encoding in ("utf-8", "utf-8-sig"):
-        _require_text(readable)
     extra = (SHEET_ROW,) if profile.format == "xlsx" else ()
     header = {name.strip().lower() for name in csv_header(readable, delim)}
     _stage_csv(con, readable, _source_feed(profile, extra), delim)
     if extra:
         con.execute(f"UPDATE _stage SET _line = CAST({ident(SHEET_ROW)} AS BIGINT)")
     return header
+
+
+def _require_8bit_text(path: Path) -> None:
+    """Binary data, or UTF-16 text under a profile that names another encoding, rejects the export."""
+    try:
+        _require_text(path)
+    except FileRejected as rejected:
+        line, column, value, reason, code = rejected.entries[0]
+        if "UTF-16" in reason:
+            reason = 'the export is UTF-16 text: set encoding = "utf-16" in its profile'
+        raise FileRejected([(line, column, value, reason, code)]) from None
 
 
 @contextlib.contextmanager
