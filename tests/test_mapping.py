@@ -402,3 +402,26 @@ def test_the_dry_run_of_each_example_has_no_problem(name, export, rows_read):
     result = dry_run(EXAMPLES / name / "profile.toml", EXAMPLES / name / export, rows=2, timezone="Europe/Amsterdam")
     assert (result.rows_read, result.rows_good, result.problems, result.rejected) == (rows_read, rows_read, [], False)
     assert len(result.rows) == 2 and result.rows[0][0] == result.profile.header_row + 1
+
+
+def test_the_sensor_requests_an_ingest_for_a_new_export_and_for_a_changed_profile(tmp_path):
+    import dagster as dg
+
+    from pipelines.boards import single_board
+    from pipelines.definitions import build_definitions
+    from pipelines.resources import Boards
+
+    landing = tmp_path / "landing"
+    vendor(landing, [HEADER, *GOOD])
+    sensor = build_definitions(single_board("landing", "w.duckdb", "out")).resolve_sensor_def("landing_sensor")
+
+    def evaluate(cursor=None):
+        context = dg.build_sensor_context(cursor=cursor, resources={"boards": Boards.single(landing=str(landing))})
+        return sensor(context)
+
+    first = evaluate()
+    assert len(first.run_requests) == 1
+    assert evaluate(first.cursor).run_requests == []
+    profile = landing / "vendor" / "magister" / "profile.toml"
+    profile.write_text(profile.read_text() + "\n# changed\n")
+    assert len(evaluate(first.cursor).run_requests) == 1
