@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # reports; poppler-utils (pdftotext) for the test that reads the PDFs' text.
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium poppler-utils
 
-.PHONY: demo test bench setup system-packages lint clean
+.PHONY: demo test bench setup system-packages lint docs clean
 
 demo: setup
 	$(BIN)/schoolaudit demo
@@ -22,6 +22,10 @@ bench: setup
 
 lint: setup
 	$(BIN)/ruff check .
+
+# docs/ is written from the code; tests/test_docs.py fails while it is out of date.
+docs: setup
+	$(BIN)/python -m pipelines.documentation
 
 setup: system-packages $(STAMP)
 

@@ -11,6 +11,7 @@ A rule file looks like this:
     population = "consent_disclosures_week"   # the view whose rows the rule checks (coverage)
     feeds = ["disclosures", "consents", "students"]   # required; ["a|b"] means a or b
     consults = ["guardians"]      # optional feeds it reads when they have rows (spec/rules.md)
+    parameters = ["grace_after_days"]   # optional: the settings (pipelines.settings) it depends on
     legal_source = "AVG art. 6(1)(a), 7(1)"   # a citation; one with words in it is a table of en and nl
     [partial]         # optional, e.g. in ACCESS-UNKNOWN-ACTOR: a feed without rows leaves this part of
     guardians = "guardian actors"   # the population unjudged; the rule is evaluated and coverage says so
@@ -80,6 +81,7 @@ class Rule:
     partial: tuple[tuple[str, str], ...] = ()  # (feed, the part of the population it is needed for)
     consults: tuple[str, ...] = ()  # feeds read when they have rows; a rejected file in one still counts
     on_rejected_events: str = "incomplete"  # or "not_evaluated": when an event file was rejected
+    parameters: tuple[str, ...] = ()  # the settings it depends on besides the time zone (docs/rules.md)
 
     def evidence_feeds(self) -> set[str]:
         """Every feed the rule needs or consults: a rejected file in one of them leaves the rule
@@ -124,6 +126,7 @@ def parse_rule_file(path: Path) -> Rule:
             partial=tuple((feed, str(part)) for feed, part in meta.get("partial", {}).items()),
             consults=tuple(meta.get("consults", ())),
             on_rejected_events=meta.get("on_rejected_events", "incomplete"),
+            parameters=tuple(meta.get("parameters", ())),
         )
     except KeyError as exc:
         raise CatalogueError(f"{path.name}: header lacks {exc}") from None
@@ -133,6 +136,11 @@ def parse_rule_file(path: Path) -> Rule:
         raise CatalogueError(f"{path.name}: unknown subject_type {rule.subject_type!r}")
     if rule.on_rejected_events not in ("incomplete", "not_evaluated"):
         raise CatalogueError(f"{path.name}: on_rejected_events must be 'incomplete' or 'not_evaluated'")
+    from pipelines.settings import Settings  # the parameters a rule may name
+
+    unknown = [name for name in rule.parameters if name not in Settings.__dataclass_fields__]
+    if unknown:
+        raise CatalogueError(f"{path.name}: unknown parameters {', '.join(unknown)}")
     if path.stem != rule.id:
         raise CatalogueError(f"{path.name}: file name must be the rule id {rule.id}")
     if set(rule.placeholders("en")) != set(rule.placeholders("nl")):

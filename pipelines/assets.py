@@ -19,11 +19,25 @@ from pipelines.ingest.checks import CheckOutcome, check_specs
 from pipelines.resources import Boards, BoardSettings
 from pipelines.weeks import partition_key, week_from_partition_key
 
-WEEKS = dg.WeeklyPartitionsDefinition(start_date="2020-01-06", day_offset=1, timezone="Europe/Amsterdam")
+# The first week Dagster offers as a partition, unless SCHOOLAUDIT_FIRST_WEEK says otherwise
+# (pipelines.definitions). Real data carries history (a complaint about a week years back, samples dated
+# 2017), so it lies well back; the command line goes further back still when asked for an earlier week.
+DEFAULT_FIRST_WEEK = "2010-W01"
 
 
-def board_weeks(board_keys: list[str]) -> dg.MultiPartitionsDefinition:
-    return dg.MultiPartitionsDefinition({"board": dg.StaticPartitionsDefinition(list(board_keys)), "week": WEEKS})
+def week_partitions(first_week: str = DEFAULT_FIRST_WEEK) -> dg.WeeklyPartitionsDefinition:
+    """Monday-based weeks from `first_week` ('2017-W10') to the last week that has ended."""
+    return dg.WeeklyPartitionsDefinition(
+        start_date=partition_key(first_week), day_offset=1, timezone="Europe/Amsterdam"
+    )
+
+
+WEEKS = week_partitions()
+
+
+def board_weeks(board_keys: list[str], first_week: str = DEFAULT_FIRST_WEEK) -> dg.MultiPartitionsDefinition:
+    boards = dg.StaticPartitionsDefinition(list(board_keys))
+    return dg.MultiPartitionsDefinition({"board": boards, "week": week_partitions(first_week)})
 
 
 def board_week_key(board: str, week: str) -> dg.MultiPartitionKey:
@@ -66,9 +80,9 @@ def _check_result(outcome: CheckOutcome) -> dg.AssetCheckResult:
     )
 
 
-def audit_assets(board_keys: list[str]) -> list[dg.AssetsDefinition]:
-    """warehouse_ingest, weekly_findings and weekly_reports for these boards."""
-    partitions = board_weeks(board_keys)
+def audit_assets(board_keys: list[str], first_week: str = DEFAULT_FIRST_WEEK) -> list[dg.AssetsDefinition]:
+    """warehouse_ingest, weekly_findings and weekly_reports for these boards, weeks from `first_week`."""
+    partitions = board_weeks(board_keys, first_week)
 
     @dg.asset(
         group_name="audit",

@@ -25,7 +25,7 @@ from pipelines.generate import GenerateError
 from pipelines.resources import DEFAULT_DB, DEFAULT_OUT
 from pipelines.safe_text import neutralise
 from pipelines.settings import ConfigError, load_settings
-from pipelines.weeks import WeekError, last_complete_week, parse_week
+from pipelines.weeks import WeekError, last_complete_week, parse_week, partition_key
 
 INCOMPLETE = 3  # exit status: reports written, a landing file rejected
 
@@ -581,22 +581,20 @@ def _first_line(exc: Exception) -> str:
 
 def _resolve_week(text: str | None, timezone: str) -> str:
     week = text or last_complete_week(timezone)
-    monday, sunday = parse_week(week)
+    _, sunday = parse_week(week)
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
     if sunday >= datetime.now(ZoneInfo(timezone)).date():
         raise UsageError(f"week {week} has not ended yet; the last complete week is {last_complete_week(timezone)}")
-    if monday.isoformat() < "2020-01-06":
-        raise UsageError(f"week {week} is before 2020-W02, the first week the auditor covers")
-    return week
+    return week  # any week that has ended: the data decides what there is to check
 
 
 def _execute(args, landing: Path | None, week: str | None, stages: str) -> None:
     """Run the code location's job in-process with this invocation's paths."""
     import dagster as dg
 
-    from pipelines.assets import board_week_key, weekly_findings, weekly_reports
+    from pipelines.assets import DEFAULT_FIRST_WEEK, board_week_key, weekly_findings, weekly_reports
     from pipelines.definitions import build_definitions
 
     _usable_db(str(args.db))
@@ -613,9 +611,12 @@ def _execute(args, landing: Path | None, week: str | None, stages: str) -> None:
         lang=getattr(args, "lang", "en"),
         config=config_file,
     )
-    defs = build_definitions([board])
     # Ingest alone has no week of its own: it is done for the audit of the last complete week.
-    partition = board_week_key(board.key, week or last_complete_week(settings.timezone))
+    week = week or last_complete_week(settings.timezone)
+    # The partitions reach back to the week asked for, however far back its data lies.
+    first_week = min(week, DEFAULT_FIRST_WEEK, key=partition_key)
+    defs = build_definitions([board], first_week=first_week)
+    partition = board_week_key(board.key, week)
     selection = {
         "all": None,
         "ingest": None,

@@ -14,16 +14,20 @@ import dagster as dg
 import yaml
 
 from pipelines import private
-from pipelines.assets import audit_assets
+from pipelines.assets import DEFAULT_FIRST_WEEK, audit_assets
 from pipelines.boards import Board
 from pipelines.jobs import audit_jobs
 from pipelines.resources import Boards, boards_from_env
+from pipelines.weeks import WeekError, parse_week
 
 EXECUTORS = ("multiprocess", "in_process", "celery", "k8s")
 
 
-def build_definitions(boards: list[Board], executor: dg.ExecutorDefinition | None = None) -> dg.Definitions:
-    assets = audit_assets([board.key for board in boards])
+def build_definitions(
+    boards: list[Board], executor: dg.ExecutorDefinition | None = None, first_week: str = DEFAULT_FIRST_WEEK
+) -> dg.Definitions:
+    """The code location for these boards, with week partitions from `first_week`."""
+    assets = audit_assets([board.key for board in boards], first_week)
     weekly_audit, ingest_job, weekly_schedule, landing_sensor = audit_jobs(assets)
     return dg.Definitions(
         assets=assets,
@@ -33,6 +37,16 @@ def build_definitions(boards: list[Board], executor: dg.ExecutorDefinition | Non
         resources={"boards": Boards.of(boards)},
         executor=executor,
     )
+
+
+def first_week_from_env() -> str:
+    """SCHOOLAUDIT_FIRST_WEEK ('2015-W01'): the first week the Dagster UI offers (default DEFAULT_FIRST_WEEK)."""
+    week = os.environ.get("SCHOOLAUDIT_FIRST_WEEK", "").strip() or DEFAULT_FIRST_WEEK
+    try:
+        parse_week(week)
+    except WeekError as exc:
+        raise ValueError(f"SCHOOLAUDIT_FIRST_WEEK: {exc}") from None
+    return week
 
 
 def executor_from_env() -> dg.ExecutorDefinition:
@@ -70,4 +84,4 @@ def defs() -> dg.Definitions:
     """Loaded by Dagster's tools, not on import: the command line imports build_definitions from here
     without reading the SCHOOLAUDIT_* variables."""
     private.restrict_umask()  # the code location's process: every file it writes is the owner's only
-    return build_definitions(boards_from_env(), executor_from_env())
+    return build_definitions(boards_from_env(), executor_from_env(), first_week_from_env())

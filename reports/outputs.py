@@ -39,6 +39,50 @@ FINDINGS_COLUMNS = (
 COVERAGE_COLUMNS = ("rule_id", "status", "reason", "subjects_checked", "findings")
 QUARANTINE_COLUMNS = ("feed", "file", "line", "column", "value", "reason")
 
+# What each file and column holds (docs/outputs.md is written from this; "_" is the file's own line).
+OUTPUT_COLUMN_DOCS: dict[str, dict[str, str]] = {
+    "findings.csv": {
+        "_": "One row per finding, sorted by severity (critical first) then time.",
+        "finding_id": "stable: the same rule on the same subject always gets the same id, across runs",
+        "rule_id": "the rule (docs/rules.md)",
+        "severity": "`critical`, `high`, `medium`, `low`, `info`",
+        "week": "the ISO week, e.g. `2026-W47`",
+        "school_id": "the student's school, when there is a student",
+        "occurred_at": "ISO 8601 local time of the event or disclosure; empty for standing rules",
+        "subject_type": "`access_event`, `disclosure`, `agreement`, `policy`, `source_system`, `account`",
+        "subject_id": "`access_event`: `<source_system>:<event_id>` · `disclosure`: `disclosure_id` · "
+        "`agreement`: `agreement_id` · `policy`: `<policy_id>@<version>@<scope>` · `source_system`: "
+        "`<source_system>@<YYYY-MM-DD>` · `account` (signals): as docs/rules.md says per signal",
+        "actor_id": "the staff, guardian or student account, for access findings",
+        "student_id": "",
+        "recipient_id": "for disclosure findings",
+        "explanation": "one sentence in the report language that says why, with the facts used",
+        "legal_source": "short citation",
+        "status": "`open`, `under_review`, `justified`, `false_positive`, `confirmed`: the latest decision",
+        "decided_by": "of the latest decision; empty while `open`",
+        "decided_at": "of the latest decision, UTC (ISO 8601 with `Z`); empty while `open`",
+        "note": "of the latest decision; empty while `open`",
+    },
+    "coverage.csv": {
+        "_": "One row per rule of the catalogue: whether it could be judged this week.",
+        "rule_id": "",
+        "status": "`evaluated`, `incomplete` (judged without a rejected event file) or `not_evaluated`",
+        "reason": "for not evaluated: which feed is missing or empty, or which file was rejected; for "
+        "incomplete: the rejected files",
+        "subjects_checked": "how many subjects (events, disclosures, agreements, ...) the rule judged",
+        "findings": "how many findings it gave",
+    },
+    "quarantine.csv": {
+        "_": "One row per rejected input row, and one per rejected file.",
+        "feed": "",
+        "file": "the landing file, relative to the landing folder",
+        "line": "1 = the header line; empty when the file could not be read at all",
+        "column": "",
+        "value": "the value as it came (control characters shown as visible markers)",
+        "reason": "what was wrong",
+    },
+}
+
 # The same placeholder syntax as checks.registry: {name} with a lower-case identifier.
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 MISSING_FACT = "—"

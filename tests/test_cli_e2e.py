@@ -10,6 +10,7 @@ from tests.conftest import DEMO_WEEK, ROOT, read_csv, schoolaudit
 SPEC_FINDINGS_COLUMNS = [
     "finding_id", "rule_id", "severity", "week", "school_id", "occurred_at", "subject_type", "subject_id",
     "actor_id", "student_id", "recipient_id", "explanation", "legal_source", "status",
+    "decided_by", "decided_at", "note",
 ]
 
 

@@ -4,6 +4,7 @@ advisory lock on `<db>.lock`) instead of failing or corrupting it; the waiting o
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -55,13 +56,21 @@ def test_a_reader_waits_for_a_writer_and_says_so(tmp_path):
     work = tmp_path / "reader"
     shutil.copytree(baseline()["work"], work)
     holder = _holder(work / DB)
+    said = ""
     try:
         report = start(work, ["report", "--db", DB, "--out", OUT, "--week", DEMO_WEEK])
-        time.sleep(8)  # long enough to have started, imported and reached the warehouse
+        # Until it says it waits (however long a loaded machine takes to start it): a fixed sleep would
+        # let the holder go before the report reached the warehouse.
+        deadline = time.monotonic() + 300
+        while "waiting for another" not in said and time.monotonic() < deadline:
+            ready, _, _ = select.select([report.stderr], [], [], 1)
+            if ready:
+                said += report.stderr.readline()
         assert report.poll() is None, "the report did not wait for the writer"
     finally:
         _stop(holder)
     status, output = finish(report)
+    output = said + output
     assert status == 0, output
     waiting = [line for line in output.splitlines() if line.startswith("waiting for another schoolaudit run")]
     assert len(waiting) == 1, output

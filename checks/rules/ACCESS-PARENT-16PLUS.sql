@@ -7,6 +7,7 @@ subject_type = "access_event"
 population = "guardian_access_week"
 feeds = ["access_log", "students", "staff", "guardians"]
 consults = ["documents", "consents", "calendar"]
+parameters = ["guardian_16_17_categories", "leap_day_birthday"]
 legal_source = { en = "AVG art. 5(1)(f), 8; UAVG art. 5; Ouders & Onderwijs, Sharing student data (from 16 the student exercises the file rights)", nl = "AVG art. 5(1)(f), 8; UAVG art. 5; Ouders & Onderwijs, Leerlinggegevens delen (vanaf 16 jaar oefent de leerling de rechten op het dossier zelf uit)" }
 [title]
 en = "Guardian viewed a 16- or 17-year-old's data beyond what they may see"

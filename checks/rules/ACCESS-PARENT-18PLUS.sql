@@ -7,6 +7,7 @@ subject_type = "access_event"
 population = "guardian_access_week"
 feeds = ["access_log", "students", "staff", "guardians"]
 consults = ["documents", "consents", "calendar"]
+parameters = ["leap_day_birthday"]
 legal_source = { en = "AVG art. 5(1)(f), 6(1); BW 1:233, 1:245 (parental authority ends at 18); Ouders & Onderwijs, Sharing student data", nl = "AVG art. 5(1)(f), 6(1); BW 1:233, 1:245 (het ouderlijk gezag eindigt bij 18 jaar); Ouders & Onderwijs, Leerlinggegevens delen" }
 [title]
 en = "Guardian viewed an adult student's file without permission"

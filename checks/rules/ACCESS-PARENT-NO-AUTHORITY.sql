@@ -7,6 +7,7 @@ subject_type = "access_event"
 population = "guardian_access_week"
 feeds = ["access_log", "students", "staff", "guardians"]
 consults = ["documents", "consents", "calendar"]
+parameters = ["leap_day_birthday"]
 legal_source = "BW 1:377c; AVG art. 5(1)(f)"
 [title]
 en = "Guardian without parental authority viewed restricted data"

@@ -7,6 +7,7 @@ subject_type = "access_event"
 population = "staff_access_week"
 feeds = ["access_log", "students", "staff", "involvements|oneroster"]
 consults = ["guardians", "documents", "consents", "calendar"]
+parameters = ["grace_before_days", "grace_after_days", "role_allowances"]
 legal_source = { en = "AVG art. 5(1)(f), 25(2), 32; Kennisnet Normenkader IBP SM.04; Ouders & Onderwijs, Sharing student data", nl = "AVG art. 5(1)(f), 25(2), 32; Kennisnet Normenkader IBP SM.04; Ouders & Onderwijs, Leerlinggegevens delen" }
 [title]
 en = "Access without involvement"

@@ -7,6 +7,7 @@ population = "source_system_days_week"
 feeds = ["access_log"]
 consults = ["calendar"]
 on_rejected_events = "not_evaluated"   # the missing events may be in the rejected file
+parameters = ["log_gap_lookback_days"]
 legal_source = { en = "AVG art. 5(2), 32; Kennisnet Normenkader IBP SM.04 (logging of access)", nl = "AVG art. 5(2), 32; Kennisnet Normenkader IBP SM.04 (logging van inzage)" }
 [title]
 en = "Gap in the access log"

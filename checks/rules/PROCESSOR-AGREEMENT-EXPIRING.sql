@@ -6,6 +6,7 @@ subject_type = "agreement"
 population = "agreements_in_force_week"
 feeds = ["recipients", "processor_agreements"]
 consults = ["students"]
+parameters = ["renewal_horizon_days"]
 legal_source = { en = "AVG art. 28(1), 28(3); Privacyconvenant Onderwijs (model processor agreement)", nl = "AVG art. 28(1), 28(3); Privacyconvenant Onderwijs (model-verwerkersovereenkomst)" }
 [title]
 en = "Processor agreement to renew"

@@ -7,6 +7,7 @@ subject_type = "disclosure"
 population = "consent_disclosures_week"
 feeds = ["disclosures", "consents", "students"]
 consults = ["guardians"]
+parameters = ["leap_day_birthday"]
 legal_source = { en = "AVG art. 7(3), 8; UAVG art. 5; Ouders & Onderwijs (from 16 the student decides)", nl = "AVG art. 7(3), 8; UAVG art. 5; Ouders & Onderwijs (vanaf 16 jaar beslist de leerling zelf)" }
 [title]
 en = "Parental consent, student now 16 or older"

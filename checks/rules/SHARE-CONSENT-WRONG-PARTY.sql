@@ -7,6 +7,7 @@ subject_type = "disclosure"
 population = "consent_disclosures_week"
 feeds = ["disclosures", "consents", "students"]
 consults = ["guardians"]
+parameters = ["leap_day_birthday"]
 legal_source = "AVG art. 8; UAVG art. 5; AVG art. 7(1)"
 [title]
 en = "Consent given by the wrong person"
