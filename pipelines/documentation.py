@@ -65,6 +65,9 @@ def landing() -> str:
         "(see the README, *Input that fights back*). A later row with a known key replaces the earlier one."),
         ("- `oneroster/<bundle>/`: OneRoster 1.1/1.2 CSV bundles, from which teacher involvements (relation "
         "`roster`) are derived."),
+        ("- `vendor/<name>/`: a school system's own exports (any delimiter and encoding, title rows, .xlsx) "
+        "beside a mapping profile `profile.toml` that maps them into one feed (see the README, *Connecting a "
+        "school system's export*)."),
         "",
     ]
     for feed in FEEDS.values():
