@@ -152,7 +152,7 @@ def somtoday() -> None:
     for cell in sheet["B"][3:]:
         cell.number_format = "dd-mm-yyyy hh:mm"
     book.properties.creator = "schoolaudit example"
-    book.properties.created = book.properties.modified = dt.datetime(2026, 11, 30)  # same bytes every time
+    book.properties.created = book.properties.modified = dt.datetime(2026, 11, 30)
     book.save(HERE / "somtoday" / "logboek-voorbeeld.xlsx")
 
 
