@@ -164,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--events-per-week", type=_positive, help="access events a week (default: 40 per student)")
     generate.add_argument("--disclosures-per-week", type=_positive, help="disclosures a week (default: about 10 per 100 students)")
     _statement_commands(add)
+    _map_parser(add)
     return parser
 
 
@@ -531,6 +532,7 @@ def _landing(path: str) -> Path:
         raise UsageError(f"landing folder {landing} does not exist")
     if not landing.is_dir():
         raise UsageError(f"landing folder {landing} is not a folder")
+    _check_profiles(landing)
     return landing
 
 
@@ -802,6 +804,79 @@ def _requests(args) -> int:
 
 # --- end of access requests -----------------------------------------------------------------------
 
+
+
+# --- map: a vendor export tried through its mapping profile (spec/mapping.md) --------------------------
+# Exit status: 0 every row maps and would load, 1 a problem was found (listed with its line), 2 the
+# profile cannot be used or the export is not there.
+
+
+def _map_parser(add) -> None:
+    mapping = add("map", _map, "Try a mapping profile on one vendor export: the first rows as the feed would "
+                  "receive them, and every problem with its line. No warehouse is touched.")  # fmt: skip
+    mapping.add_argument("--profile", required=True, metavar="FILE", help="the profile.toml to try")
+    mapping.add_argument("export", metavar="EXPORT", help="an export of the school system")
+    mapping.add_argument("--rows", type=_positive, default=10, metavar="N", help="rows to show (default 10)")
+    _config(mapping)
+
+
+def _check_profiles(landing: Path) -> None:
+    """A bad mapping profile in the landing folder stops the run before anything is read (exit status 2)."""
+    from pipelines.mapping.profile import ProfileError, check_profiles
+
+    try:
+        check_profiles(landing)
+    except ProfileError as error:
+        raise UsageError(str(error)) from None
+
+
+def _map(args) -> int:
+    import csv
+
+    from pipelines.mapping.dry_run import dry_run
+    from pipelines.mapping.profile import ProfileError
+
+    settings = load_settings(args.config)
+    export = Path(args.export)
+    if not export.is_file():
+        raise UsageError(f"export {export} does not exist or is not a file")
+    try:
+        result = dry_run(Path(args.profile), export, args.rows, settings.timezone)
+    except ProfileError as error:
+        raise UsageError(str(error)) from None
+    feed = result.profile.feed.name
+    if result.rejected:
+        _say(f"{export}: not usable as {feed} through {args.profile}; the ingest would reject it:")
+    else:
+        _say(f"{export} read as {feed}: {result.rows_read} rows, {result.rows_good} would load, "
+             f"{result.rows_quarantined} would be quarantined")  # fmt: skip
+        _say(f"first {len(result.rows)} rows as the feed receives them (line = the export's line):")
+        lines = _CsvLines()
+        writer = csv.writer(lines, lineterminator="")
+        writer.writerow(("line", *result.columns))
+        for row in result.rows:
+            writer.writerow(["" if v is None else v for v in row])
+        for line in lines.lines:
+            _say(f"  {line}")
+    if result.problems:
+        _say(f"{len(result.problems)} problem{'s' if len(result.problems) > 1 else ''}:")
+    for line, column, value, reason, code in result.problems:
+        where = f"line {line}" if line is not None else "file"
+        if column is not None:
+            where += f", column {column}"
+        shown = f" = {value!r}" if value is not None else ""
+        _say(f"  {where}{shown}: {reason} [{code}]")
+    return 1 if result.problems else 0
+
+
+class _CsvLines:
+    """A file-like sink that keeps each row csv.writer writes (every row one `write` call)."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.lines.append(text)
 
 
 if __name__ == "__main__":

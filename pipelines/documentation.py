@@ -64,8 +64,10 @@ def landing() -> str:
         "silently; a file that cannot be read as a whole is rejected and the week is audited without it "
         "(see the README, *Input that fights back*). A later row with a known key replaces the earlier one."),
         ("- `oneroster/<bundle>/`: OneRoster 1.1/1.2 CSV bundles, and `sds/<bundle>/`: Microsoft School Data "
-        "Sync v1 or v2.1 CSV bundles, from which teacher involvements (relation `roster`) are derived; "
-        "`vendor/<name>/`: a school system's own exports with a mapping profile (see the README)."),
+        "Sync v1 or v2.1 CSV bundles, from which teacher involvements (relation `roster`) are derived."),
+        ("- `vendor/<name>/`: a school system's own exports (any delimiter and encoding, title rows, .xlsx) "
+        "beside a mapping profile `profile.toml` that maps them into one feed (see the README, *Connecting a "
+        "school system's export*)."),
         "",
     ]
     for feed in FEEDS.values():

@@ -40,13 +40,14 @@ def audit_jobs(assets: list[dg.AssetsDefinition]):
 def landing_files(landing: Path) -> list[Path]:
     """The files the ingest considers: every file of a feed folder (one it will reject too: the
     ingest records it, and the week's reports say the audit was done without it), and every file
-    under oneroster/ and sds/ (but School Data Sync's sensitive files, which are never opened)."""
+    under oneroster/ and sds/ (but School Data Sync's sensitive files, which are never opened), and
+    vendor/ (the exports and their profile.toml: a changed profile reads them again)."""
     files = []
     for feed in FEEDS:
         folder = landing / feed
         if folder.is_dir():
             files += [p for p in folder.iterdir() if p.is_file()]
-    for name in ("oneroster", "sds"):
+    for name in ("oneroster", "sds", "vendor"):
         bundles = landing / name
         if bundles.is_dir():
             found = [p for p in (*bundles.glob("*"), *bundles.glob("*/*")) if p.is_file()]

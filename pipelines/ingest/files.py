@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.contract import FEEDS, FILE_SUFFIXES
+from pipelines.mapping.profile import PROFILE_NAME, Profile, folder_profile, vendor_folders
 
 CHUNK = 1 << 20
 
@@ -26,6 +27,8 @@ class LandingFile:
     relative: str  # relative to the landing folder, with '/' separators: what reports show
     sha256: str
     mtime_ns: int
+    # A vendor export (landing/vendor/<name>/): read through this profile as rows of its feed.
+    profile: Profile | None = None
 
     @property
     def name_is_utf8(self) -> bool:
@@ -38,7 +41,10 @@ class LandingFile:
 
     @property
     def format(self) -> str | None:
-        """'csv', 'jsonl' or 'parquet'; None for a file type the contract does not know."""
+        """'csv', 'jsonl' or 'parquet'; None for a file type the contract does not know; 'vendor' for an
+        export its profile reads."""
+        if self.profile is not None:
+            return "vendor"
         suffix = self.path.suffix.lower()
         return suffix[1:] if suffix in FILE_SUFFIXES else None
 
@@ -54,7 +60,9 @@ def sha256_of(path: Path) -> str:
 def landing_files(landing: Path) -> list[LandingFile]:
     """Every file directly inside a feed folder, in delivery order (modification time, then path).
 
-    Folders that are not feeds (such as oneroster/) are not read here.
+    Folders that are not feeds (such as oneroster/) are not read here. Every file of a vendor folder
+    but its profile is an export of the profile's feed; its hash covers what the profile says too, so a
+    corrected profile reads the exports again. A bad profile raises ProfileError.
     """
     landing = Path(landing)
     if not landing.exists():
@@ -82,7 +90,28 @@ def landing_files(landing: Path) -> list[LandingFile]:
             found.append(
                 LandingFile(feed=feed, path=path, relative=relative, sha256=digest, mtime_ns=mtime_ns)
             )
+    found += _vendor_exports(landing)
     return sorted(found, key=lambda f: (f.mtime_ns, f.relative))
+
+
+def _vendor_exports(landing: Path) -> list[LandingFile]:
+    found = []
+    for folder in vendor_folders(landing):
+        profile = folder_profile(folder)
+        for path in folder.iterdir():
+            if not path.is_file() or path.name == PROFILE_NAME:
+                continue
+            relative = _shown(f"vendor/{folder.name}/{path.name}")
+            try:
+                mtime_ns = path.stat().st_mtime_ns
+                content = sha256_of(path)
+            except FileNotFoundError:
+                continue
+            except OSError:
+                content = f"unreadable {relative} {mtime_ns}"
+            digest = hashlib.sha256(f"{content}\n{profile.digest}".encode()).hexdigest()
+            found.append(LandingFile(profile.feed.name, path, relative, digest, mtime_ns, profile))
+    return found
 
 
 def _shown(name: str) -> str:

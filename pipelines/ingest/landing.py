@@ -20,6 +20,8 @@ from pipelines.ingest.sds import FEED as SDS
 from pipelines.ingest.sds import ingest_bundles as ingest_sds_bundles
 from pipelines.ingest.sql import literal
 from pipelines.ingest.validation import Validator, shared_validator
+from pipelines.mapping.read import TEMP_TABLES as MAPPING_TEMP_TABLES
+from pipelines.mapping.read import stage_export
 from pipelines.settings import Settings
 
 # Called with one line per file ingested, e.g. a logger's info method.
@@ -51,6 +53,7 @@ _TEMP_TABLES = (
     "_cell_failures",
     "_good",
     "_ranked",
+    *MAPPING_TEMP_TABLES,
 )
 
 
@@ -144,7 +147,10 @@ def _ingest_file(con, file: LandingFile, seq: int, validator: Validator) -> tupl
             con, file, seq, [(None, None, None, reason, reasons.UNREADABLE_FILE)]
         )
     try:
-        stage(con, file.path, file.format, feed)
+        if file.profile is not None:  # a vendor export, mapped into the contract's columns first
+            stage_export(con, file.path, file.profile)
+        else:
+            stage(con, file.path, file.format, feed)
     except FileRejected as rejected:
         return "rejected", record_rejected(con, file, seq, rejected.entries)
     validator.validate(con, feed)

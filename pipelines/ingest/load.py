@@ -96,11 +96,12 @@ def record_rejected(con, file: LandingFile, seq: int, entries: list[Entry]) -> F
 def load_batch(con, feed: Feed, file: LandingFile, seq: int) -> FileCounts:
     """Load `_good`, quarantine `_read_rejects` and `_cell_failures` (see readers and parse)."""
     counts = FileCounts(
-        rows_read=_scalar(con, "SELECT (SELECT count(*) FROM _stage) + (SELECT count(*) FROM _read_rejects)"),
+        # A mapped export's row can have a rejected cell in more than one column (pipelines.mapping.read).
+        rows_read=_scalar(con, "SELECT (SELECT count(*) FROM _stage) + (SELECT count(DISTINCT line) FROM _read_rejects)"),
         rows_loaded=_scalar(con, "SELECT count(*) FROM _good"),
         rows_quarantined=_scalar(
             con,
-            "SELECT (SELECT count(DISTINCT line) FROM _cell_failures) + (SELECT count(*) FROM _read_rejects)",
+            "SELECT (SELECT count(DISTINCT line) FROM _cell_failures) + (SELECT count(DISTINCT line) FROM _read_rejects)",
         ),
     )
     partition = ", ".join(ident(k) for k in feed.key)

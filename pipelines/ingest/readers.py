@@ -160,11 +160,11 @@ def _no_rejects(con) -> None:
 # --- CSV ---------------------------------------------------------------------------------------
 
 
-def csv_header(path: Path) -> list[str]:
+def csv_header(path: Path, delim: str = ",") -> list[str]:
     """The header names of a CSV file (a BOM is dropped); FileRejected when there is no usable header."""
     try:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as stream:
-            header = next(csv.reader(stream), None)
+            header = next(csv.reader(stream, delimiter=delim), None)
     except csv.Error as error:
         raise FileRejected(
             [(1, None, None, f"header line could not be read: {error}", reasons.BAD_HEADER)]
@@ -176,14 +176,15 @@ def csv_header(path: Path) -> list[str]:
     return header
 
 
-def _stage_csv(con, path: Path, feed: Feed) -> None:
-    header = csv_header(path)
+def _stage_csv(con, path: Path, feed: Feed, delim: str = ",") -> None:
+    """`delim`: the separator (a vendor export read through its profile may use another one)."""
+    header = csv_header(path, delim)
     # Staging columns are named by position, so any header text is safe to read.
     positions = {name: f"c{i}" for i, name in enumerate(header)}
     columns = {c: [positions[src[0]]] for c, src in match_columns(header, feed, line=1).items()}
-    if _stage_one_line_records(con, path, feed, header, columns):
+    if _stage_one_line_records(con, path, feed, header, columns, delim):
         return
-    simple = read_csv_records(con, path, header)
+    simple = read_csv_records(con, path, header, delim)
     # Every record on one line and none rejected (the common case): the line follows from the position.
     source = "_csv_raw r" if simple else "_csv_raw r JOIN _csv_lines l ON l.row_index = r.rowid"
     line = f"r.rowid + 2 + {_header_newlines(header)}" if simple else "l.line"
@@ -204,25 +205,25 @@ def _header_newlines(header: list[str]) -> int:
     return sum(name.count("\n") for name in header)
 
 
-def read_csv_records(con, path: Path, header: list[str]) -> bool:
+def read_csv_records(con, path: Path, header: list[str], delim: str = ",") -> bool:
     """Read the records under `header` strictly into `_csv_raw(c0, c1, ...)` (every value text), with
     `_csv_lines` (the line each good row starts on) and `_csv_rejected` (records that are no row).
 
     True when every record is one line and none was rejected: then row i starts on line i + 2 (plus
     the header's line breaks)."""
     raw_columns = [f"c{i}" for i in range(len(header))]
-    _read_csv(con, f"CREATE OR REPLACE TEMP TABLE _csv_raw AS SELECT * FROM {_csv_records(path, header)}")
+    _read_csv(con, f"CREATE OR REPLACE TEMP TABLE _csv_raw AS SELECT * FROM {_csv_records(path, header, delim)}")
     return _csv_lines(con, raw_columns, header_newlines=_header_newlines(header))
 
 
-def _csv_records(path: Path, header: list[str]) -> str:
+def _csv_records(path: Path, header: list[str], delim: str = ",") -> str:
     """The file's records read strictly, every value text, columns c0, c1, ... by position; records that
     are no row go to `_csv_rejects`. Select every column, even one the contract does not know: DuckDB
     checks (for UTF-8, say) only the columns it reads."""
     types = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
     return f"""read_csv({literal(duckdb_path(path))},
         header = true, auto_detect = false, columns = {types},
-        delim = ',', quote = '"', escape = '"', encoding = 'utf-8', max_line_size = {MAX_LINE_BYTES},
+        delim = {literal(delim)}, quote = '"', escape = '"', encoding = 'utf-8', max_line_size = {MAX_LINE_BYTES},
         store_rejects = true, rejects_table = '_csv_rejects', rejects_scan = '_csv_reject_scans')"""
 
 
@@ -253,7 +254,7 @@ def line_count(path: Path) -> int | None:
 
 
 def _stage_one_line_records(
-    con, path: Path, feed: Feed, header: list[str], columns: dict[str, list[str]]
+    con, path: Path, feed: Feed, header: list[str], columns: dict[str, list[str]], delim: str = ","
 ) -> bool:
     """Stage the file in one read when every record is on a line of its own (the common case); False,
     with nothing staged, when it is not (a value with a line break, an empty line): `read_csv_records`
@@ -271,7 +272,7 @@ def _stage_one_line_records(
         con,
         _stage_sql(
             feed,
-            f"{_csv_records(path, header)} r",
+            f"{_csv_records(path, header, delim)} r",
             "NULL::BIGINT",
             columns,
             lambda c: f"r.{ident(c)}",

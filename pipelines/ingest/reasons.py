@@ -40,6 +40,12 @@ INVALID_TIMESTAMP = "invalid_timestamp"
 UNKNOWN_LIST_ITEM = "unknown_list_item"
 REQUIRED_WHEN = "required_when"  # required together with another value (reason for a grant)
 
+# What a vendor export read through its mapping profile got wrong (pipelines.mapping): the entry names
+# the export's own column.
+UNMAPPED_VALUE = "unmapped_value"  # a value the profile's map does not know (and no default)
+TIME_NOT_IN_FORMAT = "time_not_in_format"  # a date or time that does not match the profile's format
+EXPORT_COLUMN_MISSING = "export_column_missing"  # an optional column the profile reads is not in the export
+
 # What a OneRoster bundle got wrong (the sentence says what and what was done with it).
 ONEROSTER_NOTE = "oneroster_note"
 # What a School Data Sync bundle got wrong or cannot tell (pipelines.ingest.sds).
@@ -72,6 +78,9 @@ ROW_LEVEL = (
     INVALID_TIMESTAMP,
     UNKNOWN_LIST_ITEM,
     REQUIRED_WHEN,
+    UNMAPPED_VALUE,
+    TIME_NOT_IN_FORMAT,
+    EXPORT_COLUMN_MISSING,
     ONEROSTER_NOTE,
     SDS_NOTE,
 )
