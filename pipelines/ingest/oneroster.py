@@ -40,21 +40,26 @@ class BundleOutcome:
 
 def ingest_bundles(con, landing: Path, progress: Callable[[str], None] | None = None) -> list[BundleOutcome]:
     """Ingest every new or changed bundle under `<landing>/oneroster/`, in name order."""
-    folder = Path(landing) / FEED
+    return ingest_bundle_folder(con, Path(landing) / FEED, _ingest_bundle, _stray_file, _progress_line, progress)
+
+
+def ingest_bundle_folder(con, folder: Path, ingest_bundle, stray_file, progress_line, progress) -> list[BundleOutcome]:
+    """Each entry of a folder of bundles (OneRoster's, School Data Sync's), in name order: a folder is a
+    bundle (`ingest_bundle`), a loose file is rejected (`stray_file`); the staging tables are dropped after."""
     if not folder.is_dir():
         return []
     outcomes = []
     try:
         for entry in sorted(folder.iterdir()):
             if entry.is_dir():
-                outcome = _ingest_bundle(con, entry)
+                outcome = ingest_bundle(con, entry)
             elif entry.is_file():
-                outcome = _stray_file(con, entry)
+                outcome = stray_file(con, entry)
             else:
                 continue
             outcomes.append(outcome)
             if progress is not None and outcome.status != "skipped":
-                progress(_progress_line(outcome))
+                progress(progress_line(outcome))
     finally:
         drop_staging(con)
     return outcomes

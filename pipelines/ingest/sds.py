@@ -21,7 +21,7 @@ from pathlib import Path
 from pipelines.ingest import reasons
 from pipelines.ingest.files import sha256_of
 from pipelines.ingest.load import FileCounts
-from pipelines.ingest.oneroster import BundleOutcome, _delivered, _record, drop_staging
+from pipelines.ingest.oneroster import BundleOutcome, _delivered, _record, ingest_bundle_folder
 from pipelines.ingest.oneroster_read import NOTES_DDL
 from pipelines.ingest.sds_derive import derive
 from pipelines.ingest.sds_read import bundle_files, read_bundle
@@ -31,24 +31,7 @@ FEED = "sds"
 
 def ingest_bundles(con, landing: Path, progress: Callable[[str], None] | None = None) -> list[BundleOutcome]:
     """Ingest every new or changed bundle under `<landing>/sds/`, in name order."""
-    folder = Path(landing) / FEED
-    if not folder.is_dir():
-        return []
-    outcomes = []
-    try:
-        for entry in sorted(folder.iterdir()):
-            if entry.is_dir():
-                outcome = _ingest_bundle(con, entry)
-            elif entry.is_file():
-                outcome = _stray_file(con, entry)
-            else:
-                continue
-            outcomes.append(outcome)
-            if progress is not None and outcome.status != "skipped":
-                progress(_progress_line(outcome))
-    finally:
-        drop_staging(con)
-    return outcomes
+    return ingest_bundle_folder(con, Path(landing) / FEED, _ingest_bundle, _stray_file, _progress_line, progress)
 
 
 def bundle_hash(folder: Path) -> str:
