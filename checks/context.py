@@ -60,6 +60,8 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from checks import explained, judgement
+from checks.registry import load_catalogue
 from decisions import tables as decision_tables
 from pipelines.contract import SPECIAL_CATEGORIES
 from pipelines.settings import Settings
@@ -152,6 +154,7 @@ def prepare(con, week: str, settings: Settings, accesses: bool = True, populatio
             latest=LATEST,
         )
     )
+    judgement.prepare_lookups(con, explained.relation_rank(), EARLIEST, LATEST)
     if accesses:
         prepare_accesses(con)
     else:
@@ -164,14 +167,19 @@ def prepare(con, week: str, settings: Settings, accesses: bool = True, populatio
             con.execute(SIGNAL_POPULATIONS.read_text(encoding="utf-8").format(earliest=EARLIEST, latest=LATEST))
 
 
-def prepare_accesses(con, since=None, until=None) -> None:
-    """(Re)build the access populations for the events that occurred in [since, until), instants; by
-    default every event near the week. The runner judges a large week's events in slices this way:
-    every access rule judges each event on its own, so a slice is judged exactly as the whole week."""
+def prepare_accesses(con, since=None, until=None, rules=None, evaluated=None) -> None:
+    """(Re)judge the access events that occurred in [since, until), instants; by default every event
+    near the week (checks.judgement). `rules`: the access rules whose conditions the pass applies
+    (default: the catalogue's); `evaluated`: the ids of the rules evaluated this week (default: those).
+    The runner judges a large week's events in slices this way: every access rule judges each event on
+    its own, so a slice is judged exactly as the whole week."""
+    if rules is None:
+        rules = [rule for rule in load_catalogue() if rule.subject_type == "access_event"]
+    if evaluated is None:
+        evaluated = {rule.id for rule in rules}
     _access_slice(con, since, until)
-    con.execute(
-        _ACCESS_POPULATIONS.format(special=_sql_list(SPECIAL_CATEGORIES), earliest=EARLIEST, latest=LATEST)
-    )
+    judgement.judge_slice(con, judgement.rule_case(rules), explained.explained_by_sql(set(evaluated)),
+                          explained.DETAIL_SQL, explained.GRANT_RANK)
 
 
 def _access_slice(con, since, until) -> None:
@@ -346,104 +354,6 @@ FROM consent_local
 WHERE lower(trim(purpose)) = 'parent_access'
   AND given_by_role = 'student' AND given_by_id = student_id
   AND form IN ('written', 'digital_signature');
-"""
-
-# The week's access populations, for the events of the current slice (access_slice): every access
-# rule reads them. The instant range lets DuckDB skip row groups; the local date decides.
-_ACCESS_POPULATIONS = """
-CREATE OR REPLACE TEMP TABLE access_week AS
-WITH near_week AS (
-    SELECT a.* EXCLUDE (_file_hash, _line), a.rowid AS access_key,
-           local_date_near_week(a.occurred_at) AS local_date
-    FROM access_log a, access_slice s
-    WHERE a.occurred_at >= s.since AND a.occurred_at < s.until
-),
-in_week AS (
-    SELECT a.* FROM near_week a, audit_week w WHERE a.local_date BETWEEN w.week_start AND w.week_end
-),
--- Every known account of each kind, so that an event finds its actor with one join.
-account AS (
-    SELECT 'staff' AS actor_type, staff_id AS actor_id, bool_or(account_type = 'shared') AS shared
-    FROM staff GROUP BY staff_id
-    UNION ALL
-    SELECT DISTINCT 'guardian', guardian_id, false FROM guardians
-    UNION ALL
-    SELECT DISTINCT 'student', student_id, false FROM students
-),
-resolved AS (
-    SELECT a.*,
-           coalesce(nullif(a.category, ''), nullif(d.category, ''), 'general') AS resolved_category,
-           nullif(trim(d.case_id), '') AS document_case_id
-    FROM in_week a LEFT JOIN documents d ON d.document_id = a.document_id
-)
-SELECT a.source_system || ':' || a.event_id AS subject_id,
-       a.access_key,                      -- a number for joins inside the check phase (subject_id is text)
-       a.source_system, a.event_id, a.occurred_at, a.local_date,
-       a.actor_id, a.actor_type, a.student_id, a.action, a.document_id,
-       a.resolved_category AS category,
-       a.document_case_id,
-       list_contains({special}, a.resolved_category) AS is_special,
-       coalesce(a.break_glass, false) AS break_glass,
-       a.justification,
-       coalesce(a.break_glass, false) AND coalesce(trim(a.justification), '') <> ''
-           AS justified_break_glass,
-       s.school_id,
-       s.student_id IS NOT NULL AS student_known,
-       s.birth_date AS student_birth_date,
-       CASE WHEN a.actor_type IN ('staff', 'guardian', 'student') THEN ac.actor_id IS NOT NULL END AS actor_known,
-       a.actor_type = 'staff' AND coalesce(ac.shared, false) AS shared_account
-FROM resolved a
-LEFT JOIN students s ON s.student_id = a.student_id
-LEFT JOIN account ac ON ac.actor_type = a.actor_type AND ac.actor_id = a.actor_id;
-
-CREATE OR REPLACE TEMP VIEW staff_access_week AS
-SELECT * FROM access_week WHERE actor_type = 'staff';
-
-CREATE OR REPLACE TEMP VIEW psych_report_access_week AS
-SELECT * FROM staff_access_week WHERE category = 'psychological_report';
-
-CREATE OR REPLACE TEMP VIEW student_access_week AS
-SELECT * FROM access_week WHERE actor_type = 'student';
-
--- Without any guardians row, no guardian account can be judged known or unknown (spec: the guardian
--- part of ACCESS-UNKNOWN-ACTOR needs that feed), so only staff actors are checked then.
-CREATE OR REPLACE TEMP VIEW identified_access_week AS
-SELECT * FROM access_week
-WHERE actor_type = 'staff' OR (actor_type = 'guardian' AND EXISTS (SELECT 1 FROM guardians));
-
--- Guardian accesses with what the feeds say about them on the event's local date. Links and
--- consents are joined on their keys with the date as a range, then folded to one row per event.
-CREATE OR REPLACE TEMP TABLE guardian_access_week AS
-WITH guardian_access AS (
-    SELECT * FROM access_week WHERE actor_type = 'guardian'
-),
-link AS (
-    SELECT a.access_key,
-           count(g.guardian_id) > 0 AS linked,
-           coalesce(bool_or(g.parental_authority), false) AS parental_authority
-    FROM guardian_access a
-    LEFT JOIN guardians g
-           ON g.guardian_id = a.actor_id AND g.student_id = a.student_id
-          AND a.local_date BETWEEN coalesce(g.valid_from, {earliest}) AND coalesce(g.valid_to, {latest})
-    GROUP BY a.access_key
-),
-consented AS (
-    SELECT a.access_key, list(DISTINCT c.consent_id ORDER BY c.consent_id) AS consent_ids
-    FROM guardian_access a
-    JOIN parent_access_consent c
-      ON c.student_id = a.student_id AND a.local_date BETWEEN c.valid_from AND c.valid_to
-    WHERE c.guardian_id IS NULL OR c.guardian_id = a.actor_id
-    GROUP BY a.access_key
-)
-SELECT a.*,
-       l.linked,
-       l.parental_authority,
-       age_at(a.student_birth_date, a.local_date) AS student_age,   -- NULL for an unknown student
-       c.access_key IS NOT NULL AS parent_access_consent,
-       coalesce(c.consent_ids, []) AS parent_access_consent_ids
-FROM guardian_access a
-JOIN link l USING (access_key)
-LEFT JOIN consented c USING (access_key);
 """
 
 # The other populations are materialised once: every rule of a section reads them.

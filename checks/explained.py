@@ -1,9 +1,11 @@
 """Explained accesses (design: "explain, then flag"; spec/rules.md, "Explained accesses").
 
 For every access event of a checked week, `access_explanations` holds exactly one row: what allowed
-it, or the access finding it got. The runner runs `explanations_sql` for each slice of the week's
-events, after the slice's access rules have put their candidates in `rule_candidates`, on the week's
-context (checks.context).
+it, or the access finding it got, and `access_explanation_counts` the same counted per school, source
+system, kind of actor and category (what the reports read). What allowed an event is decided in the
+one pass of checks.judgement (`explained_by_sql`, `DETAIL_SQL`); after the slice's access rules have
+put their candidates in `rule_candidates` and precedence has kept one per event (`access_findings`),
+the runner stores each slice's rows with EXPLANATIONS_SQL and EXPLANATION_COUNTS_SQL.
 
 explained_by, in the order they are tried:
     finding        the access rule that flagged it (rule_id)
@@ -44,115 +46,71 @@ JUDGED_BY = {
 RELATION_ORDER = ("teacher", "mentor", "care_coordinator", "substitute", "assessment", "grant", "roster")
 
 
-def explanations_sql(evaluated: set[str]) -> str:
-    """The query (parameter $week) giving one access_explanations row per row of access_week. The
-    runner runs it once per slice of the week's events, after the access rules have put the slice's
-    candidates in `rule_candidates`, and adds its rows to access_explanations."""
-    judged = {kind: all(rule in evaluated for rule in rules) for kind, rules in JUDGED_BY.items()}
-    relation_rank = (
-        "CASE i.relation "
-        + " ".join(f"WHEN '{relation}' THEN {rank}" for rank, relation in enumerate(RELATION_ORDER))
-        + f" ELSE {len(RELATION_ORDER)} END"
-    )
-    flags = {kind: str(value).lower() for kind, value in judged.items()}  # SQL true / false
-    return _EXPLAIN.format(relation_rank=relation_rank, **flags)
+def relation_rank(column: str = "i.relation") -> str:
+    """The rank of an involvement relation in RELATION_ORDER (unknown relations last)."""
+    return (f"CASE {column} "
+            + " ".join(f"WHEN '{relation}' THEN {rank}" for rank, relation in enumerate(RELATION_ORDER))
+            + f" ELSE {len(RELATION_ORDER)} END")
 
 
-_EXPLAIN = """
-WITH flagged AS (
-    -- the finding an access gets: the rule that precedence keeps (the lowest order, then rule id)
-    SELECT subject_id, rule_id FROM rule_candidates
-    WHERE family = 'access' AND subject_type = 'access_event'
-    QUALIFY row_number() OVER (PARTITION BY subject_id ORDER BY rule_order NULLS LAST, rule_id) = 1
-),
--- Inside the check phase an access is joined on its access_key (a number: cheaper than subject_id).
-judged AS (
-    SELECT a.access_key, a.subject_id, a.source_system, a.school_id, a.actor_type, a.category, a.local_date,
-           a.actor_id, a.student_id, a.document_case_id, a.justified_break_glass,
-           f.rule_id AS finding_rule,
-           CASE a.actor_type
-               WHEN 'staff' THEN CASE WHEN a.category = 'psychological_report' THEN {psych_report}
-                                      ELSE {staff} END
-               WHEN 'guardian' THEN {guardian}
-               WHEN 'student' THEN {student}
-               ELSE false
-           END AS judged
-    FROM access_week a LEFT JOIN flagged f USING (subject_id)
-),
--- Only judged, unflagged staff accesses need their explanation looked up.
-open_staff AS (
-    SELECT * FROM judged
-    WHERE actor_type = 'staff' AND judged AND finding_rule IS NULL AND NOT justified_break_glass
-),
-relation AS (
-    -- the first relation in RELATION_ORDER; among grants the one of the earliest decision
-    SELECT a.access_key, arg_min(i.relation, {relation_rank}) AS relation,
-           min(i.decision_id) AS decision_id
-    FROM open_staff a
-    JOIN involvement_window i
-      ON i.staff_id = a.actor_id AND i.student_id = a.student_id
-     AND a.local_date BETWEEN i.window_from AND i.window_to
-     AND (i.categories IS NULL OR list_contains(i.categories, a.category))
-    WHERE a.category <> 'psychological_report'
-    GROUP BY a.access_key
-),
-assessment AS (
-    -- spec A4: in force that day with no grace, the document's case (any, when it has none)
-    SELECT DISTINCT a.access_key
-    FROM open_staff a
-    JOIN involvements i
-      ON i.staff_id = a.actor_id AND i.student_id = a.student_id AND i.relation = 'assessment'
-     AND in_force(i.valid_from, i.valid_to, a.local_date)
-    WHERE a.category = 'psychological_report'
-      AND (a.document_case_id IS NULL OR i.case_id = a.document_case_id)
-),
-role AS (
-    SELECT a.access_key, min(r.role) AS role
-    FROM open_staff a
-    JOIN role_allowance_in_force r
-      ON r.staff_id = a.actor_id AND r.school_id = a.school_id AND r.category = a.category
-     AND a.local_date BETWEEN r.role_from AND r.role_to
-    WHERE a.category <> 'psychological_report'
-    GROUP BY a.access_key
-),
-explained AS (
-    SELECT j.*, rel.decision_id,
-           CASE
-               WHEN j.finding_rule IS NOT NULL THEN 'finding'
-               WHEN NOT j.judged THEN 'not_evaluated'
-               WHEN j.justified_break_glass THEN 'break_glass'
-               WHEN rel.relation IS NOT NULL THEN 'involvement'
-               WHEN ass.access_key IS NOT NULL THEN 'involvement'
-               WHEN ro.role IS NOT NULL THEN 'role_allowance'
-               WHEN j.actor_type = 'student' AND j.actor_id = j.student_id THEN 'own_file'
-               WHEN j.actor_type = 'guardian' AND g.linked THEN 'guardian'
-               ELSE 'unexplained'
-           END AS explained_by,
-           CASE
-               WHEN rel.relation IS NOT NULL THEN rel.relation
-               WHEN ass.access_key IS NOT NULL THEN 'assessment'
-               WHEN ro.role IS NOT NULL THEN ro.role
-               WHEN g.linked THEN CASE
-                   WHEN g.student_age >= 18
-                        OR (g.student_age IN (16, 17)
-                            AND j.category NOT IN (SELECT category FROM guardian_16_17_category))
-                       THEN 'parent_access_consent'
-                   WHEN g.parental_authority THEN 'parental_authority'
-                   ELSE 'link'
-               END
-           END AS found_detail
-    FROM judged j
-    LEFT JOIN relation rel USING (access_key)
-    LEFT JOIN assessment ass USING (access_key)
-    LEFT JOIN role ro USING (access_key)
-    LEFT JOIN guardian_access_week g USING (access_key)
-)
-SELECT CAST($week AS VARCHAR) AS week, subject_id, source_system, school_id, actor_type, category, explained_by,
-       CASE WHEN explained_by IN ('involvement', 'role_allowance', 'guardian') THEN found_detail END AS detail,
-       finding_rule AS rule_id,
-       -- the decision whose grant explains it, when a grant does (and no relation before it)
-       CASE WHEN explained_by = 'involvement' AND found_detail = 'grant' THEN decision_id END AS decision_id
-FROM explained
+GRANT_RANK = RELATION_ORDER.index("grant")
+
+
+def explained_by_sql(evaluated: set[str]) -> str:
+    """The CASE (over checks.judgement's flags) of what allowed an access that no rule flagged; an
+    access a rule flags is a 'finding' whatever this says (the runner decides that after precedence)."""
+    judged = {kind: str(all(rule in evaluated for rule in rules)).lower() for kind, rules in JUDGED_BY.items()}
+    return f"""CASE
+        WHEN NOT CASE actor_type
+                     WHEN 'staff' THEN CASE WHEN category = 'psychological_report' THEN {judged["psych_report"]}
+                                            ELSE {judged["staff"]} END
+                     WHEN 'guardian' THEN {judged["guardian"]}
+                     WHEN 'student' THEN {judged["student"]}
+                     ELSE false
+                 END THEN 'not_evaluated'
+        WHEN justified_break_glass THEN 'break_glass'
+        WHEN actor_type = 'staff' AND relation IS NOT NULL THEN 'involvement'
+        WHEN actor_type = 'staff' AND category = 'psychological_report' AND assessed THEN 'involvement'
+        WHEN actor_type = 'staff' AND category <> 'psychological_report' AND role IS NOT NULL THEN 'role_allowance'
+        WHEN actor_type = 'student' AND actor_id = student_id THEN 'own_file'
+        WHEN actor_type = 'guardian' AND linked THEN 'guardian'
+        ELSE 'unexplained'
+    END"""
+
+
+# The detail of an explanation: the relation, the role, or how a guardian may see the file.
+DETAIL_SQL = """CASE explained_by
+        WHEN 'involvement' THEN coalesce(relation, 'assessment')
+        WHEN 'role_allowance' THEN role
+        WHEN 'guardian' THEN CASE
+            WHEN student_age >= 18 OR (student_age IN (16, 17) AND NOT guardian_16_17_allowed)
+                THEN 'parent_access_consent'
+            WHEN parental_authority THEN 'parental_authority'
+            ELSE 'link' END
+    END"""
+
+# The slice's explanations in the warehouse's compact form: the event by its place in the access log
+# (the landing file and line it was loaded from), what allowed it, or the access finding it got (the
+# rule that precedence kept among the slice's candidates, `access_findings`).
+EXPLANATIONS_SQL = """
+SELECT CAST($week AS VARCHAR) AS week, j.file_hash, j.line,
+       CASE WHEN f.rule_id IS NOT NULL THEN 'finding' ELSE j.explained_by END AS explained_by,
+       CASE WHEN f.rule_id IS NULL THEN j.detail END AS detail,
+       f.rule_id,
+       CASE WHEN f.rule_id IS NULL THEN j.decision_id END AS decision_id
+FROM access_judged j LEFT JOIN access_findings f USING (access_key)
+"""
+
+# The same slice's explanations counted per school, system, kind of actor and category: what the
+# reports read (the explained share) without going through one row per access.
+EXPLANATION_COUNTS_SQL = """
+SELECT CAST($week AS VARCHAR) AS week, j.school_id, j.source_system, j.actor_type, j.category,
+       CASE WHEN f.rule_id IS NOT NULL THEN 'finding' ELSE j.explained_by END AS explained_by,
+       CASE WHEN f.rule_id IS NULL THEN j.detail END AS detail,
+       CASE WHEN f.rule_id IS NULL THEN j.decision_id END AS decision_id,
+       count(*) AS accesses
+FROM access_judged j LEFT JOIN access_findings f USING (access_key)
+GROUP BY ALL
 """
 
 
@@ -165,16 +123,19 @@ def explained_share(con, week: str, actor_type: str | None = None) -> list[dict]
     """
     result = con.execute(
         """
-        SELECT school_id, source_system,
-               count(*) AS accesses,
-               count(*) FILTER (WHERE explained_by NOT IN ('finding', 'not_evaluated', 'unexplained'))
-                   AS explained,
-               count(*) FILTER (WHERE explained_by = 'finding') AS findings,
-               count(*) FILTER (WHERE explained_by = 'not_evaluated') AS not_evaluated,
-               explained / accesses AS share
-        FROM access_explanations
-        WHERE week = $week AND ($actor_type IS NULL OR actor_type = $actor_type)
-        GROUP BY school_id, source_system
+        WITH counted AS (
+            SELECT school_id, source_system,
+                   CAST(sum(accesses) AS BIGINT) AS accesses,
+                   CAST(coalesce(sum(accesses) FILTER (
+                       WHERE explained_by NOT IN ('finding', 'not_evaluated', 'unexplained')), 0) AS BIGINT) AS explained,
+                   CAST(coalesce(sum(accesses) FILTER (WHERE explained_by = 'finding'), 0) AS BIGINT) AS findings,
+                   CAST(coalesce(sum(accesses) FILTER (WHERE explained_by = 'not_evaluated'), 0) AS BIGINT)
+                       AS not_evaluated
+            FROM access_explanation_counts
+            WHERE week = $week AND ($actor_type IS NULL OR actor_type = $actor_type)
+            GROUP BY school_id, source_system
+        )
+        SELECT *, explained / accesses AS share FROM counted
         ORDER BY school_id NULLS LAST, source_system
         """,
         {"week": week.strip(), "actor_type": actor_type},

@@ -12,6 +12,7 @@ A rule file looks like this:
     feeds = ["disclosures", "consents", "students"]   # required; ["a|b"] means a or b
     consults = ["guardians"]      # optional feeds it reads when they have rows (spec/rules.md)
     parameters = ["grace_after_days"]   # optional: the settings (pipelines.settings) it depends on
+    condition = "NOT involved AND NOT role_allowed"   # access rules: see below
     legal_source = "AVG art. 6(1)(a), 7(1)"   # a citation; one with words in it is a table of en and nl
     [partial]         # optional, e.g. in ACCESS-UNKNOWN-ACTOR: a feed without rows leaves this part of
     guardians = "guardian actors"   # the population unjudged; the rule is evaluated and coverage says so
@@ -29,6 +30,12 @@ A rule file looks like this:
 
 The query sees the views set up by checks.context for the week being checked. It returns one row per
 violating subject with exactly the columns of `RESULT_COLUMNS`.
+
+An access rule (subject_type access_event) says which events it flags in `condition`: SQL over the
+columns of checks.judgement's one pass (within its population). The pass gives every event the first
+rule, in precedence order, whose condition holds; the rule's query then only states the facts of the
+events it got, reading them from `flagged_access`. (A rule without a condition reads its population
+and is judged apart: slower, for rules that need more than the pass's flags.)
 """
 
 from __future__ import annotations
@@ -82,6 +89,7 @@ class Rule:
     consults: tuple[str, ...] = ()  # feeds read when they have rows; a rejected file in one still counts
     on_rejected_events: str = "incomplete"  # or "not_evaluated": when an event file was rejected
     parameters: tuple[str, ...] = ()  # the settings it depends on besides the time zone (docs/rules.md)
+    condition: str | None = None  # access rules: which events of the one pass it flags (checks.judgement)
 
     def evidence_feeds(self) -> set[str]:
         """Every feed the rule needs or consults: a rejected file in one of them leaves the rule
@@ -127,6 +135,7 @@ def parse_rule_file(path: Path) -> Rule:
             consults=tuple(meta.get("consults", ())),
             on_rejected_events=meta.get("on_rejected_events", "incomplete"),
             parameters=tuple(meta.get("parameters", ())),
+            condition=meta.get("condition"),
         )
     except KeyError as exc:
         raise CatalogueError(f"{path.name}: header lacks {exc}") from None
@@ -136,6 +145,9 @@ def parse_rule_file(path: Path) -> Rule:
         raise CatalogueError(f"{path.name}: unknown subject_type {rule.subject_type!r}")
     if rule.family == "signal" and rule.order is not None:
         raise CatalogueError(f"{path.name}: signals take no part in precedence: no order")
+    if rule.condition is not None and (rule.subject_type != "access_event" or rule.family != "access"
+                                       or rule.order is None):
+        raise CatalogueError(f"{path.name}: only access rules with an order have a condition")
     if rule.on_rejected_events not in ("incomplete", "not_evaluated"):
         raise CatalogueError(f"{path.name}: on_rejected_events must be 'incomplete' or 'not_evaluated'")
     from pipelines.settings import Settings  # the parameters a rule may name

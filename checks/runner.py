@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from checks import context, explained
+from checks import context, explained, judgement
 from checks.registry import SEVERITIES, Rule, load_catalogue, rule_by_id
 from pipelines import faults
 from pipelines.contract import EVENT_FEEDS, FEEDS
@@ -139,32 +139,47 @@ def check_week(con, week: str, settings: Settings, selected, timed=_untimed) -> 
             checked = timed(f"count {rule.population}", lambda rule=rule: _count(connection, rule))
             coverage[rule.id]["subjects_checked"] += checked
 
-    # The access events, slice by slice, on a second connection: its slice's populations, the access
-    # rules' candidates and what explained each event. A DuckDB transaction keeps every table it
-    # replaced until it ends, so slices built inside this one would all stay in memory (and spill,
-    # at 100M events); on the second connection, outside it, each slice's tables are freed by the next.
-    # Only the slice's candidates and explanations are handed over, into this transaction.
+    # The access events, slice by slice, on a second connection: each slice judged in one pass
+    # (checks.judgement: every access rule's condition, in precedence order, and what explains the
+    # rest), then only the flagged events' facts. A DuckDB transaction keeps every table it replaced
+    # until it ends, so slices built inside this one would all stay in memory (and spill, at 100M
+    # events); on the second connection, outside it, each slice's tables are freed by the next. Only
+    # the slice's candidates and explanations are handed over, into this transaction.
+    access_rules = [rule for rule in runnable if rule.subject_type == "access_event"]
     con.execute("DELETE FROM access_explanations WHERE week = ?", [week])
+    con.execute("DELETE FROM access_explanation_counts WHERE week = ?", [week])
+    con.execute(_EXPLANATION_COUNTS_DDL)
     scratch = _scratch_connection(con, week, settings)
-    explanations = explained.explanations_sql(evaluated)
     try:
         for since, until in _access_slices(con):
             timed(
-                "prepare: access populations (checks/context.py)",
-                lambda since=since, until=until: context.prepare_accesses(scratch, since, until),
+                "judge the slice's access events in one pass (checks/judgement.py)",
+                lambda since=since, until=until: context.prepare_accesses(
+                    scratch, since, until, access_rules, evaluated
+                ),
             )
             scratch.execute(_CANDIDATES_DDL)
-            judge(scratch, [rule for rule in runnable if rule.subject_type == "access_event"])
+            timed("access rules: the flagged events' facts", lambda: _access_candidates(scratch, access_rules))
+            timed("access rules: populations counted", lambda: _count_accesses(scratch, access_rules, coverage))
+            timed("access findings: precedence in the slice", lambda: scratch.execute(_access_findings(access_rules)))
             timed(
                 "hand the slice's candidates over",
                 lambda: _hand_over(scratch, "SELECT * FROM rule_candidates", con, "rule_candidates"),
             )
             timed(
-                "access_explanations, computed and handed over (checks/explained.py)",
-                lambda: _hand_over(scratch, explanations, con, "access_explanations", {"week": week}),
+                "access_explanations, handed over (checks/explained.py)",
+                lambda: _hand_over(scratch, explained.EXPLANATIONS_SQL, con, "access_explanations", {"week": week}),
+            )
+            timed(
+                "explanations counted",
+                lambda: _hand_over(scratch, explained.EXPLANATION_COUNTS_SQL, con, "_explanation_counts",
+                                   {"week": week}),
             )
     finally:
         scratch.close()
+    # a large week's slices are counted apart: one row per group
+    con.execute("INSERT INTO access_explanation_counts SELECT week, school_id, source_system, actor_type, category,"
+                " explained_by, detail, decision_id, sum(accesses) FROM _explanation_counts GROUP BY ALL")
     judge(con, [rule for rule in runnable if rule.subject_type != "access_event"])
 
     def findings():
@@ -245,6 +260,55 @@ def _access_slices(con) -> list[tuple]:
     ).fetchone()[0]
     bounds = [None, *cuts, None]
     return list(pairwise(bounds))
+
+
+def _access_candidates(con, rules) -> None:
+    """The access rules' candidates in the judged slice: a rule with a condition states the facts of
+    the events the pass gave it (flagged_access), each exactly once; one without reads its population."""
+    flagged = dict(con.execute("SELECT rule_id, count(*) FROM access_flagged GROUP BY rule_id").fetchall())
+    for rule in rules:
+        if not judgement.in_pass(rule):
+            _collect_candidates(con, rule)
+            continue
+        con.execute(f"CREATE OR REPLACE TEMP VIEW flagged_access AS SELECT * FROM access_flagged "
+                    f"WHERE rule_id = '{rule.id}'")
+        _collect_candidates(con, rule)
+        got = con.execute("SELECT count(*), count(DISTINCT subject_id) FROM rule_candidates WHERE rule_id = ?",
+                          [rule.id]).fetchall()[0]
+        if got != (flagged.get(rule.id, 0),) * 2:
+            raise RuleError(f"rule {rule.id}: its query must return each of the {flagged.get(rule.id, 0)} events "
+                            f"it flagged once, returned {got[0]} rows")
+
+
+def _count_accesses(con, rules, coverage: dict) -> None:
+    """Every access rule's population counted in one pass over the judged slice."""
+    if not rules:
+        return
+    for rule in rules:
+        if rule.population not in judgement.POPULATIONS:
+            raise RuleError(f"rule {rule.id}: population {rule.population!r} is not an access population")
+    counts = con.execute(
+        "SELECT " + ", ".join(f"count(*) FILTER (WHERE {judgement.POPULATIONS[rule.population]})" for rule in rules)
+        + " FROM access_judged"
+    ).fetchall()[0]
+    for rule, count in zip(rules, counts):
+        coverage[rule.id]["subjects_checked"] += count
+
+
+def _access_findings(rules) -> str:
+    """The slice's access findings (access_key, rule_id): per event the rule precedence keeps. The
+    events of rules with a condition carry their subject_id in access_flagged; those of a rule without
+    one are found in the rich access_week."""
+    events = "access_flagged" if all(judgement.in_pass(rule) for rule in rules) else "access_week"
+    return f"""
+        CREATE OR REPLACE TEMP TABLE access_findings AS
+        WITH kept AS (
+            SELECT subject_id, rule_id FROM rule_candidates
+            WHERE family = 'access' AND subject_type = 'access_event'
+            QUALIFY row_number() OVER (PARTITION BY subject_id ORDER BY rule_order NULLS LAST, rule_id) = 1
+        )
+        SELECT e.access_key, k.rule_id FROM kept k JOIN {events} e ON e.subject_id = k.subject_id
+    """
 
 
 def _select_rules(rules) -> tuple[Rule, ...]:
@@ -348,6 +412,11 @@ def _rejected_reason(files: list[tuple[str, str]], status: str) -> str:
         return f"judged without the rejected landing file{many} {listed}: findings in {'them' if many else 'it'} are missing"
     return f"landing file{many} rejected: {listed}"
 
+
+_EXPLANATION_COUNTS_DDL = """
+CREATE OR REPLACE TEMP TABLE _explanation_counts AS
+SELECT * FROM access_explanation_counts LIMIT 0
+"""
 
 _CANDIDATES_DDL = """
 CREATE OR REPLACE TEMP TABLE rule_candidates (

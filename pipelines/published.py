@@ -35,9 +35,11 @@ STATEMENT_TABLES = {
     "statement_schools": "SELECT school_id, name, board_id FROM main.schools",
     "statement_documents": "SELECT document_id, student_id, category, created_at FROM main.documents",
     "statement_access": """SELECT source_system, event_id, occurred_at, actor_id, actor_type, student_id, action,
-                                  document_id, category, coalesce(break_glass, false) AS break_glass
+                                  document_id, category, coalesce(break_glass, false) AS break_glass,
+                                  _file_hash AS file_hash, _line AS line
                            FROM main.access_log""",
-    "statement_explanations": """SELECT week, subject_id, explained_by, detail, rule_id
+    # an explanation names its access by the access_log row's lineage (file_hash, line)
+    "statement_explanations": """SELECT week, file_hash, line, explained_by, detail, rule_id
                                  FROM main.access_explanations""",
     "statement_disclosures": """SELECT disclosure_id, occurred_at, student_id, recipient_id, purpose, data_categories,
                                        legal_basis, consent_id, identifiers

@@ -125,30 +125,46 @@ CREATE TABLE IF NOT EXISTS week_rejected_files (
     file_hash VARCHAR NOT NULL
 );
 -- For every access event of a checked week, exactly one row: what allowed it, or the finding it got
--- ("explain, then flag"). Replaced with the week's findings.
+-- ("explain, then flag"). Replaced with the week's findings. Compact, as a week holds millions: the
+-- event is named by its place in access_log (the lineage of the row: landing file and line).
 CREATE TABLE IF NOT EXISTS access_explanations (
     week VARCHAR NOT NULL,
-    subject_id VARCHAR NOT NULL,       -- <source_system>:<event_id>, as in findings
-    source_system VARCHAR NOT NULL,
-    school_id VARCHAR,                 -- the student's school; NULL for an unknown student
-    actor_type VARCHAR NOT NULL,
-    category VARCHAR NOT NULL,         -- the resolved data category
+    file_hash VARCHAR NOT NULL,        -- access_log._file_hash
+    line BIGINT NOT NULL,              -- access_log._line
     explained_by VARCHAR NOT NULL,     -- involvement, role_allowance, break_glass, own_file, guardian,
                                        -- finding, not_evaluated (a rule it needs was not evaluated),
                                        -- unexplained (never expected: a rule and this table disagree)
     detail VARCHAR,                    -- the relation, the role, or how a guardian may see it
-    rule_id VARCHAR                    -- for 'finding': the access rule that flagged it
+    rule_id VARCHAR,                   -- for 'finding': the access rule that flagged it
+    decision_id BIGINT                 -- the decision whose grant explained it (involvement 'grant')
 );
--- The decision whose grant explained an access (explained_by 'involvement', detail 'grant'). Added
--- later: IF NOT EXISTS lets older warehouses open. The decisions themselves live in the decision store
--- beside the warehouse (decisions/store.py), never here.
-ALTER TABLE access_explanations ADD COLUMN IF NOT EXISTS decision_id BIGINT;
+-- The same, counted: what the reports read (the explained share per school and source system).
+CREATE TABLE IF NOT EXISTS access_explanation_counts (
+    week VARCHAR NOT NULL,
+    school_id VARCHAR,                 -- the student's school; NULL for an unknown student
+    source_system VARCHAR NOT NULL,
+    actor_type VARCHAR NOT NULL,
+    category VARCHAR NOT NULL,         -- the resolved data category
+    explained_by VARCHAR NOT NULL,
+    detail VARCHAR,
+    decision_id BIGINT,
+    accesses BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit_runs (
     week VARCHAR NOT NULL,
     stage VARCHAR NOT NULL,
     finished_at TIMESTAMPTZ NOT NULL,
     detail JSON
 );
+"""
+
+
+EXPLANATION_EVENTS = """
+-- The explanations with the event they name (for a look at one access; a join of millions otherwise).
+CREATE VIEW IF NOT EXISTS access_explanation_events AS
+SELECT x.week, a.source_system || ':' || a.event_id AS subject_id, a.source_system, x.explained_by,
+       x.detail, x.rule_id, x.decision_id
+FROM access_explanations x JOIN access_log a ON a._file_hash = x.file_hash AND a._line = x.line;
 """
 
 
@@ -195,6 +211,39 @@ def ensure_schema(con) -> None:
     # Columns added after the first release: an existing warehouse gets them on opening.
     con.execute("ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS reason_code VARCHAR")
     con.execute("ALTER TABLE guardians ADD COLUMN IF NOT EXISTS staff_id VARCHAR")  # SIGNAL-OWN-CHILD
+    _compact_explanations(con)
+    con.execute(EXPLANATION_EVENTS)
+
+
+def _compact_explanations(con) -> None:
+    """A warehouse written before explanations were compact keeps one wide row per access (subject_id,
+    school, category, ...): counted into access_explanation_counts and named by lineage instead."""
+    columns = {row[0] for row in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'access_explanations' "
+        "AND schema_name = 'main' AND database_name = current_database()").fetchall()}
+    if "subject_id" not in columns:
+        return
+    if "decision_id" not in columns:
+        con.execute("ALTER TABLE access_explanations ADD COLUMN decision_id BIGINT")
+    con.execute("ALTER TABLE access_explanations RENAME TO access_explanations_wide")
+    con.execute(AUDITOR_TABLES)  # the compact table
+    store_wide_explanations(con, "access_explanations_wide")
+    con.execute("DROP TABLE access_explanations_wide")
+
+
+def store_wide_explanations(con, wide: str) -> None:
+    """Explanations in their former wide form (the table `wide`: week, subject_id, source_system,
+    school_id, actor_type, category, explained_by, detail, rule_id, decision_id) stored as the checks
+    store them now: counted, and each named by the lineage of its access_log row (rows whose access is
+    not in access_log are only counted)."""
+    con.execute(f"""
+        INSERT INTO access_explanation_counts
+        SELECT week, school_id, source_system, actor_type, category, explained_by, detail, decision_id, count(*)
+        FROM {wide} GROUP BY ALL;
+        INSERT INTO access_explanations
+        SELECT x.week, a._file_hash, a._line, x.explained_by, x.detail, x.rule_id, x.decision_id
+        FROM {wide} x JOIN access_log a ON a.source_system || ':' || a.event_id = x.subject_id;
+    """)
 
 
 # --- one writer per warehouse file, across processes ----------------------------------------------

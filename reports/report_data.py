@@ -294,12 +294,12 @@ def access_figures(con, week: str, monday: date, sunday: date) -> dict:
         con,
         """
         SELECT coalesce(sc.name, e.school_id) AS school, e.source_system,
-               count(*) AS accesses,
-               count(*) FILTER (WHERE e.actor_type = 'staff') AS staff_accesses,
-               count(*) FILTER (WHERE e.actor_type = 'staff'
-                                AND e.explained_by NOT IN ('finding', 'not_evaluated', 'unexplained'))
+               CAST(sum(e.accesses) AS BIGINT) AS accesses,
+               CAST(coalesce(sum(e.accesses) FILTER (WHERE e.actor_type = 'staff'), 0) AS BIGINT) AS staff_accesses,
+               CAST(coalesce(sum(e.accesses) FILTER (WHERE e.actor_type = 'staff'
+                                AND e.explained_by NOT IN ('finding', 'not_evaluated', 'unexplained')), 0) AS BIGINT)
                    AS explained
-        FROM access_explanations e
+        FROM access_explanation_counts e
         LEFT JOIN schools sc ON sc.school_id = e.school_id
         WHERE e.week = $week
         GROUP BY ALL
@@ -312,8 +312,8 @@ def access_figures(con, week: str, monday: date, sunday: date) -> dict:
         con.execute(
             """
             SELECT CASE WHEN explained_by = 'involvement' AND detail = 'grant' THEN 'grant' ELSE explained_by END,
-                   count(*)
-            FROM access_explanations
+                   CAST(sum(accesses) AS BIGINT)
+            FROM access_explanation_counts
             WHERE week = $week AND actor_type = 'staff'
               AND explained_by NOT IN ('finding', 'not_evaluated', 'unexplained')
             GROUP BY 1

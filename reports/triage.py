@@ -97,7 +97,7 @@ def grants_in_force(con, week: str, monday: date, sunday: date, t: Translator) -
         con,
         f"""
         WITH used AS (
-            SELECT decision_id, count(*) AS accesses FROM access_explanations
+            SELECT decision_id, CAST(sum(accesses) AS BIGINT) AS accesses FROM access_explanation_counts
             WHERE week = $week AND decision_id IS NOT NULL GROUP BY decision_id
         )
         SELECT g.decision_id, g.staff_id, g.student_id,
@@ -120,8 +120,9 @@ def no_longer_found(con, week: str, t: Translator) -> list[dict]:
         SELECT d.decision_id, d.finding_id, d.rule_id, d.subject_id, d.status, d.actor_id, d.student_id,
                min(e.decision_id) AS explained_by_decision
         FROM latest_decision d
-        LEFT JOIN access_explanations e
-               ON e.week = d.week AND e.subject_id = d.subject_id AND d.subject_type = 'access_event'
+        LEFT JOIN access_log a
+               ON d.subject_type = 'access_event' AND a.source_system || ':' || a.event_id = d.subject_id
+        LEFT JOIN access_explanations e ON e.week = d.week AND e.file_hash = a._file_hash AND e.line = a._line
         WHERE d.week = $week
           AND d.finding_id NOT IN (SELECT finding_id FROM findings WHERE week = $week)
           AND EXISTS (SELECT 1 FROM coverage c WHERE c.week = $week)

@@ -131,7 +131,7 @@ def _resolved_accesses(staff_names: bool) -> str:
     week_end = "CAST(strptime(x.week || '-7', '%G-W%V-%u') AS DATE)"
     return f"""
         events AS (
-            SELECT a.source_system || ':' || a.event_id AS subject_id, a.occurred_at,
+            SELECT a.source_system || ':' || a.event_id AS subject_id, a.file_hash, a.line, a.occurred_at,
                    CAST(a.occurred_at AS DATE) AS local_date, a.actor_type, a.actor_id, a.action, a.source_system,
                    coalesce(nullif(a.category, ''), nullif(d.category, ''), 'general') AS category
             FROM statement_access a LEFT JOIN statement_documents d ON d.document_id = a.document_id
@@ -139,7 +139,7 @@ def _resolved_accesses(staff_names: bool) -> str:
         ),
         explained AS (
             SELECT e.*, x.week, x.explained_by, x.detail, x.rule_id
-            FROM events e LEFT JOIN statement_explanations x ON x.subject_id = e.subject_id
+            FROM events e LEFT JOIN statement_explanations x ON x.file_hash = e.file_hash AND x.line = e.line
             QUALIFY row_number() OVER (PARTITION BY e.subject_id, e.occurred_at ORDER BY x.week DESC NULLS LAST) = 1
         ),
         decided AS (

@@ -68,6 +68,6 @@ def judge(con, week=WEEK, settings=None) -> set[tuple[str, str, str]]:
 def explanations(con, week=WEEK) -> dict[str, tuple]:
     """{subject_id: (explained_by, detail, rule_id)} of the week's access_explanations."""
     rows = con.execute(
-        "SELECT subject_id, explained_by, detail, rule_id FROM access_explanations WHERE week = ?", [week]
+        "SELECT subject_id, explained_by, detail, rule_id FROM access_explanation_events WHERE week = ?", [week]
     ).fetchall()
     return {subject: tuple(rest) for subject, *rest in rows}

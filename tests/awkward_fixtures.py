@@ -20,6 +20,7 @@ from report_fixtures import PREVIOUS_WEEK, TIMEZONE, WEEK
 
 from decisions.tables import register_decisions
 from pipelines.warehouse import connect
+from tests.explanation_fixtures import record_explanations
 
 FIELDS = {
     "school_name_1": "shown",
@@ -146,9 +147,8 @@ def build_awkward_warehouse(v: dict[str, str]):
          "action": "view", "source_system": v["source_system"]},
     ])  # fmt: skip
     source = v["source_system"]
-    con.executemany(
-        "INSERT INTO access_explanations (week, subject_id, source_system, school_id, actor_type, category,"
-        " explained_by, detail, rule_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    record_explanations(
+        con,
         [
             (WEEK, f"{source}:a1", source, v["school_id_2"], "staff", "care", "finding", None, RULES[0]),
             (WEEK, f"{source}:a2", source, v["school_id_1"], "staff", "progress", "finding", None, RULES[0]),

@@ -24,6 +24,7 @@ from checks import registry
 from decisions.store import open_store
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
+from tests.explanation_fixtures import record_explanations
 
 WEEK = "2026-W47"
 PREVIOUS_WEEK = "2026-W46"
@@ -297,9 +298,8 @@ def build_warehouse(path: Path):
          "actor_type": "staff", "student_id": STUDENT_ANNA, "action": "view", "source_system": "magister"},
     ])  # fmt: skip
     # What the checks recorded as explaining each access (checks.explained), as they would have.
-    con.executemany(
-        "INSERT INTO access_explanations (week, subject_id, source_system, school_id, actor_type, category,"
-        " explained_by, detail, rule_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    record_explanations(
+        con,
         [
             (WEEK, "magister:EVT-0001", "magister", SCHOOL_LINDE, "staff", "progress", "finding", None,
              "ACCESS-UNINVOLVED"),

@@ -21,6 +21,7 @@ from decisions.requests import local_today
 from decisions.store import open_store
 from pipelines.warehouse import connect
 from tests.report_fixtures import _insert
+from tests.explanation_fixtures import record_explanations
 
 TIMEZONE = "Europe/Amsterdam"
 ANNA, BRAM, CARLA = "STU-A1", "STU-B2", "STU-C3"
@@ -102,10 +103,9 @@ def build(path):
          "justification": JUSTIFICATION if glass else None}
         for e, when, actor, kind, action, category, document, glass, *_ in events
     ])  # fmt: skip
-    con.executemany(
-        "INSERT INTO access_explanations (week, subject_id, source_system, school_id, actor_type, category,"
-        " explained_by, detail, rule_id) VALUES (?, ?, 'magister', ?, ?, ?, ?, ?, ?)",
-        [("2026-W47", f"magister:{e}", SCHOOL, kind, category or "general", explained, detail, rule)
+    record_explanations(
+        con,
+        [("2026-W47", f"magister:{e}", "magister", SCHOOL, kind, category or "general", explained, detail, rule)
          for e, when, actor, kind, action, category, document, glass, explained, detail, rule in events if explained],
     )  # fmt: skip
     _insert(con, "recipients", [

@@ -227,7 +227,7 @@ def test_every_access_of_the_week_has_exactly_one_row_and_the_counts_add_up(con)
         SELECT count(*), count(DISTINCT e.subject_id), count(a.subject_id),
                count(*) FILTER (WHERE e.explained_by = 'finding'),
                count(*) FILTER (WHERE e.explained_by NOT IN ('finding', 'not_evaluated', 'unexplained'))
-        FROM access_explanations e FULL JOIN access_week a USING (subject_id)
+        FROM access_explanation_events e FULL JOIN access_week a USING (subject_id)
         WHERE e.week = ? OR e.week IS NULL
         """,
         [WEEK],
@@ -237,24 +237,28 @@ def test_every_access_of_the_week_has_exactly_one_row_and_the_counts_add_up(con)
     assert flagged == result.findings == 4
     assert explained_count + flagged == accesses
     stored = con.execute(
-        "SELECT count(*) FROM findings f JOIN access_explanations e ON e.week = f.week "
+        "SELECT count(*) FROM findings f JOIN access_explanation_events e ON e.week = f.week "
         "AND e.subject_id = f.subject_id AND e.rule_id = f.rule_id WHERE f.week = ?",
         [WEEK],
     ).fetchone()[0]
     assert stored == 4  # each finding is the one its access names
 
 
-def test_rows_carry_school_system_actor_and_category(con):
+def test_counts_carry_school_system_actor_and_category(con):
     mixed_week(con)
     check(con, rules=ACCESS_RULES)
-    row = con.execute(
-        "SELECT week, source_system, school_id, actor_type, category FROM access_explanations "
-        "WHERE subject_id = 'somtoday:e3'"
-    ).fetchone()
-    assert row == (WEEK, "somtoday", "B", "staff", "care")
-    assert con.execute(
-        "SELECT school_id FROM access_explanations WHERE subject_id = 'magister:e9'"
-    ).fetchone() == (None,)
+    counts = con.execute(
+        "SELECT school_id, source_system, actor_type, category, explained_by, accesses "
+        "FROM access_explanation_counts WHERE week = ? ORDER BY ALL", [WEEK]
+    ).fetchall()
+    assert ("B", "somtoday", "staff", "care", "finding", 1) in counts  # somtoday:e3
+    assert [row for row in counts if row[0] is None] == [(None, "magister", "staff", "general", "finding", 1)]  # e9
+    assert sum(row[-1] for row in counts) == 10
+    stored = con.execute("SELECT explained_by, count(*) FROM access_explanations WHERE week = ? GROUP BY ALL",
+                         [WEEK]).fetchall()
+    counted = con.execute("SELECT explained_by, sum(accesses) FROM access_explanation_counts WHERE week = ? "
+                          "GROUP BY ALL", [WEEK]).fetchall()
+    assert sorted(stored) == sorted(counted)
 
 
 def test_rerun_replaces_the_week_and_leaves_other_weeks(con):

@@ -57,7 +57,7 @@ def found(con, rule=UNINVOLVED) -> set[str]:
 
 def explained(con, subject="magister:e1") -> tuple:
     return con.execute(
-        "SELECT explained_by, detail, decision_id FROM access_explanations WHERE week = ? AND subject_id = ?",
+        "SELECT explained_by, detail, decision_id FROM access_explanation_events WHERE week = ? AND subject_id = ?",
         [WEEK, subject],
     ).fetchone()
 

@@ -9,6 +9,7 @@ import pytest
 from pipelines.warehouse import connect
 from reports import report_data as data
 from reports.i18n import Translator
+from tests.explanation_fixtures import record_explanations
 
 DAY = date(2026, 11, 22)  # Sunday of 2026-W47
 
@@ -165,16 +166,18 @@ def test_explained_share_needs_the_uninvolved_rule_to_have_run(con):
 def test_access_figures_count_what_the_checks_recorded_as_explained(con):
     con.execute("INSERT INTO schools VALUES ('s1', 'Zonnebloem', 'PO', NULL, 't', 1)")
     add_coverage(con, "ACCESS-UNINVOLVED", "evaluated")
-    con.executemany(
-        "INSERT INTO access_explanations (week, subject_id, source_system, school_id, actor_type, category,"
-        " explained_by, detail, rule_id) VALUES (?, ?, ?, ?, ?, 'general', ?, NULL, NULL)",
+    record_explanations(
+        con,
         [
-            ("2026-W47", "sis:e1", "sis", "s1", "staff", "involvement"),
-            ("2026-W47", "sis:e2", "sis", "s1", "staff", "role_allowance"),
-            ("2026-W47", "sis:e3", "sis", "s1", "staff", "finding"),
-            ("2026-W47", "sis:e4", "sis", "s1", "guardian", "guardian"),
-            ("2026-W47", "lvs:e5", "lvs", None, "staff", "break_glass"),
-            ("2026-W46", "sis:e0", "sis", "s1", "staff", "finding"),  # another week
+            (week, subject, system, school, kind, "general", explained)
+            for week, subject, system, school, kind, explained in [
+                ("2026-W47", "sis:e1", "sis", "s1", "staff", "involvement"),
+                ("2026-W47", "sis:e2", "sis", "s1", "staff", "role_allowance"),
+                ("2026-W47", "sis:e3", "sis", "s1", "staff", "finding"),
+                ("2026-W47", "sis:e4", "sis", "s1", "guardian", "guardian"),
+                ("2026-W47", "lvs:e5", "lvs", None, "staff", "break_glass"),
+                ("2026-W46", "sis:e0", "sis", "s1", "staff", "finding"),  # another week
+            ]
         ],
     )
     figures = data.access_figures(con, "2026-W47", date(2026, 11, 16), DAY)

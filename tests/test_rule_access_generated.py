@@ -86,7 +86,7 @@ def test_every_access_is_explained_or_flagged_exactly_once(roughened, week):
         SELECT (SELECT count(*) FROM access_week),
                count(*), count(DISTINCT e.subject_id),
                count(*) FILTER (WHERE a.subject_id IS NULL)
-        FROM access_explanations e LEFT JOIN access_week a USING (subject_id)
+        FROM access_explanation_events e LEFT JOIN access_week a USING (subject_id)
         WHERE e.week = ?
         """,
         [week],
@@ -109,7 +109,7 @@ def week_tables(con, week):
     """The week's findings, coverage and explanations, as sorted rows (the run's whole result)."""
     return {
         table: con.execute(f"SELECT * EXCLUDE (week) FROM {table} WHERE week = ? ORDER BY ALL", [week]).fetchall()
-        for table in ("findings", "coverage", "access_explanations")
+        for table in ("findings", "coverage", "access_explanations", "access_explanation_counts")
     }
 
 

@@ -77,7 +77,7 @@ def test_schoolaudit_run_explains_the_teachers_access_by_the_sds_roster(tmp_path
     with duckdb.connect(str(db), read_only=True) as con:
         explained = dict(
             con.execute(
-                "SELECT subject_id, explained_by || ':' || coalesce(detail, rule_id) FROM access_explanations"
+                "SELECT subject_id, explained_by || ':' || coalesce(detail, rule_id) FROM access_explanation_events"
             ).fetchall()
         )
         assert con.execute("SELECT status FROM coverage WHERE rule_id = ?", [RULE]).fetchone() == (

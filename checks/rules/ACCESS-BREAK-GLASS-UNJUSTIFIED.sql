@@ -5,6 +5,7 @@ order = 3
 severity = "high"
 subject_type = "access_event"
 population = "access_week"
+condition = "break_glass AND NOT justified_break_glass"
 feeds = ["access_log", "students", "staff"]
 consults = ["guardians", "documents", "consents", "calendar"]
 legal_source = { en = "AVG art. 5(1)(f), 32; Kennisnet Normenkader IBP SM.04; Ouders & Onderwijs, Sharing student data (register of who viewed what)", nl = "AVG art. 5(1)(f), 32; Kennisnet Normenkader IBP SM.04; Ouders & Onderwijs, Leerlinggegevens delen (register van wie wat heeft ingezien)" }
@@ -33,5 +34,4 @@ SELECT a.subject_id,
            'action', a.action,
            'source_system', a.source_system
        ) AS facts
-FROM access_week a
-WHERE a.break_glass AND NOT a.justified_break_glass
+FROM flagged_access a

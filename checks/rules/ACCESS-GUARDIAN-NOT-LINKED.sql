@@ -5,6 +5,7 @@ order = 6
 severity = "high"
 subject_type = "access_event"
 population = "guardian_access_week"
+condition = "NOT linked AND NOT justified_break_glass"
 feeds = ["access_log", "students", "staff", "guardians"]
 consults = ["documents", "consents", "calendar"]
 legal_source = "AVG art. 5(1)(f), 25(2), 32; BW 1:377c"
@@ -15,9 +16,9 @@ nl = "Ouder zag gegevens van een niet-gekoppelde leerling"
 en = "Guardian {actor_id} accessed data of student {student_id} in the category {category} on {local_date}, but no guardian record links them to this student on that day (last link ended: {last_link_end}; next link starts: {next_link_start})."
 nl = "Ouder/verzorger {actor_id} heeft op {local_date} gegevens van leerling {student_id} uit de categorie {category} geraadpleegd, maar volgens de gegevens van ouders en verzorgers was hij of zij die dag niet aan deze leerling gekoppeld (vorige koppeling eindigde: {last_link_end}; volgende koppeling begint: {next_link_start})."
 */
--- guardian_access_week.linked: a guardians row for (actor, student) in force on the local date.
+-- linked (checks.judgement): a guardians row for (actor, student) in force on the local date.
 WITH unlinked AS (
-    SELECT * FROM guardian_access_week WHERE NOT linked AND NOT justified_break_glass
+    SELECT * FROM flagged_access
 ),
 links AS (
     -- for the explanation only: the link with this student that ended last, or starts next

@@ -5,6 +5,7 @@ order = 8
 severity = "medium"          # high for special categories
 subject_type = "access_event"
 population = "guardian_access_week"
+condition = "student_age IN (16, 17) AND NOT guardian_16_17_allowed AND NOT parent_access_consent AND NOT justified_break_glass"
 feeds = ["access_log", "students", "staff", "guardians"]
 consults = ["documents", "consents", "calendar"]
 parameters = ["guardian_16_17_categories", "leap_day_birthday"]
@@ -16,13 +17,10 @@ nl = "Ouder zag meer van een leerling van 16 of 17 dan toegestaan"
 en = "Guardian {actor_id} accessed data of student {student_id} in the category {category} on {local_date}, when the student was {student_age}; without the student's permission a guardian may see only data in the categories {allowed_categories}, and no valid permission was on record (permissions for guardians on record for this student: {consent_ids})."
 nl = "Ouder/verzorger {actor_id} heeft op {local_date} gegevens van leerling {student_id} uit de categorie {category} geraadpleegd toen de leerling {student_age} jaar was; zonder toestemming van de leerling mag een ouder/verzorger alleen gegevens uit de categorieën {allowed_categories} inzien, en er was geen geldige toestemming vastgelegd (vastgelegde toestemmingen voor inzage door ouders bij deze leerling: {consent_ids})."
 */
--- What a guardian may see of a 16- or 17-year-old is a parameter (guardian_16_17_category).
+-- What a guardian may see of a 16- or 17-year-old is a parameter (guardian_16_17_category; the
+-- judgement's guardian_16_17_allowed).
 WITH unpermitted AS (
-    SELECT * FROM guardian_access_week
-    WHERE student_age IN (16, 17)
-      AND category NOT IN (SELECT category FROM guardian_16_17_category)
-      AND NOT parent_access_consent
-      AND NOT justified_break_glass
+    SELECT * FROM flagged_access
 ),
 on_record AS (
     -- for the explanation only: every parent_access consent of the student, valid that day or not

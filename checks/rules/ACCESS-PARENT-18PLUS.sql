@@ -5,6 +5,7 @@ order = 7
 severity = "high"
 subject_type = "access_event"
 population = "guardian_access_week"
+condition = "student_age >= 18 AND NOT parent_access_consent AND NOT justified_break_glass"
 feeds = ["access_log", "students", "staff", "guardians"]
 consults = ["documents", "consents", "calendar"]
 parameters = ["leap_day_birthday"]
@@ -19,8 +20,7 @@ nl = "Ouder/verzorger {actor_id} heeft op {local_date} gegevens van leerling {st
 -- Age at the event's local date (NULL for an unknown student: the condition does not hold). The
 -- student's parent_access permission covers the whole file, whatever its data_categories.
 WITH unpermitted AS (
-    SELECT * FROM guardian_access_week
-    WHERE student_age >= 18 AND NOT parent_access_consent AND NOT justified_break_glass
+    SELECT * FROM flagged_access
 ),
 on_record AS (
     -- for the explanation only: every parent_access consent of the student, valid that day or not

@@ -5,6 +5,7 @@ order = 4
 severity = "critical"
 subject_type = "access_event"
 population = "psych_report_access_week"
+condition = "NOT assessed AND NOT justified_break_glass"
 feeds = ["access_log", "students", "staff", "involvements"]
 consults = ["guardians", "documents", "consents", "calendar"]
 legal_source = { en = "AVG art. 5(1)(f), 9, 25(2), 32; Ouders & Onderwijs, Sharing student data (a psychological report only for those involved in the assessment)", nl = "AVG art. 5(1)(f), 9, 25(2), 32; Ouders & Onderwijs, Leerlinggegevens delen (een psychologisch rapport alleen voor wie bij het onderzoek betrokken is)" }
@@ -15,18 +16,11 @@ nl = "Psychologisch rapport ingezien buiten het onderzoek"
 en = "Staff member {actor_id} accessed psychological report {document_id} of student {student_id} on {local_date} without taking part that day in the assessment it belongs to (case of the report: {case_id}; cases this staff member was assessing for this student that day: {assessment_cases}; last assessment involvement with this student ended: {last_assessment_end})."
 nl = "Medewerker {actor_id} heeft op {local_date} het psychologisch rapport {document_id} van leerling {student_id} geraadpleegd zonder die dag betrokken te zijn bij het onderzoek waar het bij hoort (casus van het rapport: {case_id}; casussen waarin deze medewerker die dag bij deze leerling onderzoek deed: {assessment_cases}; laatste onderzoeksbetrokkenheid bij deze leerling eindigde: {last_assessment_end})."
 */
--- Only an assessment involvement in force on the local date counts, with no grace, and it must be for
--- the document's case (any assessment when the document has no case). Teacher, mentor and role
--- allowances do not count. A justified break glass is left alone (rule 3).
+-- assessed (checks.judgement): only an assessment involvement in force on the local date counts, with
+-- no grace, and it must be for the document's case (any assessment when the document has no case).
+-- Teacher, mentor and role allowances do not count. A justified break glass is left alone (rule 3).
 WITH unassessed AS (
-    SELECT a.*
-    FROM psych_report_access_week a
-    LEFT JOIN involvements i
-           ON i.staff_id = a.actor_id AND i.student_id = a.student_id AND i.relation = 'assessment'
-          AND in_force(i.valid_from, i.valid_to, a.local_date)
-          AND (a.document_case_id IS NULL OR i.case_id = a.document_case_id)
-    WHERE i.staff_id IS NULL
-      AND NOT a.justified_break_glass
+    SELECT * FROM flagged_access
 ),
 assessments AS (
     -- for the explanation only: the actor's other assessment cases that day, and the last one ended

@@ -5,6 +5,7 @@ order = 5
 severity = "high"
 subject_type = "access_event"
 population = "student_access_week"
+condition = "actor_id <> student_id AND NOT justified_break_glass"
 feeds = ["access_log", "students", "staff"]
 consults = ["guardians", "documents", "consents", "calendar"]
 legal_source = "AVG art. 5(1)(f), 25(2), 32; Kennisnet Normenkader IBP SM.04"
@@ -30,6 +31,4 @@ SELECT a.subject_id,
            'action', a.action,
            'source_system', a.source_system
        ) AS facts
-FROM student_access_week a
-WHERE a.actor_id <> a.student_id
-  AND NOT a.justified_break_glass
+FROM flagged_access a

@@ -5,6 +5,7 @@ order = 10
 severity = "high"            # critical when the category is special
 subject_type = "access_event"
 population = "staff_access_week"
+condition = "NOT involved AND NOT role_allowed AND NOT justified_break_glass"
 feeds = ["access_log", "students", "staff", "involvements|oneroster"]
 consults = ["guardians", "documents", "consents", "calendar"]
 parameters = ["grace_before_days", "grace_after_days", "role_allowances"]
@@ -16,27 +17,12 @@ nl = "Inzage zonder betrokkenheid"
 en = "Staff member {actor_id} accessed data of student {student_id} in the category {category} on {local_date}, with no involvement with this student in force that day and no role at the student's school that allows this category (earlier involvements with this student: {earlier_involvements}; last one ended: {last_involvement})."
 nl = "Medewerker {actor_id} heeft op {local_date} gegevens van leerling {student_id} uit de categorie {category} geraadpleegd, zonder dat er die dag een betrokkenheid bij deze leerling was en zonder een rol op de school van de leerling die inzage in deze categorie geeft (eerdere betrokkenheden bij deze leerling: {earlier_involvements}; laatste einddatum: {last_involvement})."
 */
--- Explain, then flag: an access is explained by an involvement window (with grace) or by a role
--- allowance at the student's school in force that day; what remains is a finding. A justified break
--- glass is explained too (rule 3 judges the unjustified ones). Both steps are LEFT JOIN anti-joins.
+-- Explain, then flag: an access is explained by an involvement window (with grace; checks.judgement's
+-- involved) or by a role allowance at the student's school in force that day (role_allowed); what
+-- remains is a finding. A justified break glass is explained too (rule 3 judges the unjustified ones).
 -- A grant of the privacy officer may be limited to some categories (NULL: every category).
-WITH not_involved AS (
-    SELECT a.*
-    FROM staff_access_week a
-    LEFT JOIN involvement_window i
-           ON i.staff_id = a.actor_id AND i.student_id = a.student_id
-          AND a.local_date BETWEEN i.window_from AND i.window_to
-          AND (i.categories IS NULL OR list_contains(i.categories, a.category))
-    WHERE i.staff_id IS NULL
-      AND NOT a.justified_break_glass
-),
-unexplained AS (
-    SELECT a.*
-    FROM not_involved a
-    LEFT JOIN role_allowance_in_force r
-           ON r.staff_id = a.actor_id AND r.school_id = a.school_id AND r.category = a.category
-          AND a.local_date BETWEEN r.role_from AND r.role_to
-    WHERE r.staff_id IS NULL
+WITH unexplained AS (
+    SELECT * FROM flagged_access
 ),
 last_involvement AS (
     -- for the explanation only: the actor's involvements with this student that had ended by then

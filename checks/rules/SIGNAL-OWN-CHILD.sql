@@ -28,7 +28,7 @@ pairs AS (
     JOIN own_child o ON o.actor_id = p.actor_id AND o.student_id = p.student_id
 ),
 events AS (
-    SELECT a.actor_id, a.student_id, a.source_system || ':' || a.event_id AS event_subject
+    SELECT a.actor_id, a.student_id, a._file_hash AS file_hash, a._line AS line
     FROM access_log a
     JOIN pairs p ON p.actor_id = a.actor_id AND p.student_id = a.student_id
     CROSS JOIN audit_week w
@@ -38,13 +38,13 @@ events AS (
 ),
 explained AS (
     SELECT e.actor_id, e.student_id,
-           count(x.subject_id) AS explained_events,
+           count(x.line) AS explained_events,
            list(DISTINCT coalesce(x.detail, x.explained_by) ORDER BY coalesce(x.detail, x.explained_by))
-               FILTER (WHERE x.subject_id IS NOT NULL) AS explained_by
+               FILTER (WHERE x.line IS NOT NULL) AS explained_by
     FROM events e
     CROSS JOIN audit_week w
     LEFT JOIN access_explanations x
-           ON x.week = w.week AND x.subject_id = e.event_subject
+           ON x.week = w.week AND x.file_hash = e.file_hash AND x.line = e.line
           AND x.explained_by IN ('involvement', 'role_allowance', 'break_glass')
     GROUP BY e.actor_id, e.student_id
 )

@@ -1,0 +1,292 @@
+"""The week's access events judged in one pass (spec/rules.md sections A and "Explained accesses").
+
+Every access rule, and what explains an access that no rule flags, depends on the same few lookups: is
+the actor a known (or shared) account, which involvement or role allowance holds that day, is the
+guardian linked and with parental authority, is there the student's permission for guardians. So the
+lookups are built once per week as *timelines* (`prepare_lookups`): per key, disjoint date segments with
+what holds on them, so that an event finds at most one row in each with a plain equality-and-range
+join, and no grouping per event is needed. Then one query per slice of events (`judge_slice`) reads the
+access log once and gives every event
+
+    its flags        what the lookups found (involved, role, linked, student_age, ...)
+    rule_id          the first access rule, in precedence order, whose condition holds (the rule files'
+                     `condition`, composed by the runner), or NULL
+    explained_by     what allowed it when no rule flags it (checks.explained)
+    and, only for the events a rule flags, the columns the rules' facts name (NULL elsewhere: the
+    week's millions of events carry no text they do not need)
+
+into the TEMP table `access_judged`. The rules' populations and the rich view `access_week` (every
+event with all its columns, for rules without a condition and for tests) are views of it.
+"""
+
+from __future__ import annotations
+
+from pipelines.contract import SPECIAL_CATEGORIES
+
+# The populations of the access rules: a view name and which judged events it holds.
+POPULATIONS = {
+    "access_week": "true",
+    "staff_access_week": "actor_type = 'staff'",
+    "psych_report_access_week": "actor_type = 'staff' AND category = 'psychological_report'",
+    "student_access_week": "actor_type = 'student'",
+    "guardian_access_week": "actor_type = 'guardian'",
+    # Without any guardians row no guardian account can be judged known or unknown (spec: the guardian
+    # part of ACCESS-UNKNOWN-ACTOR needs that feed), so only staff actors are checked then.
+    "identified_access_week": "actor_type = 'staff' OR (actor_type = 'guardian' AND guardians_present)",
+}
+
+
+def in_pass(rule) -> bool:
+    """Whether the one pass judges `rule`: an access rule with a condition and an order (the registry
+    allows a condition on no other)."""
+    return bool(rule.condition) and rule.family == "access" and rule.order is not None
+
+
+def rule_case(rules) -> str:
+    """The SQL CASE naming, per event, the first of `rules` (in precedence order) whose population and
+    condition hold; the rules the pass does not judge are left to their own queries."""
+    conditioned = sorted((r for r in rules if in_pass(r)), key=lambda r: (r.order, r.id))
+    unknown = [r.id for r in conditioned if r.population not in POPULATIONS]
+    if unknown:
+        raise ValueError(f"rules {', '.join(unknown)}: a condition needs a population of {', '.join(POPULATIONS)}")
+    if not conditioned:
+        return "CAST(NULL AS VARCHAR)"
+    return "CASE " + " ".join(
+        f"WHEN ({POPULATIONS[r.population]}) AND ({r.condition}) THEN '{r.id}'" for r in conditioned
+    ) + " END"
+
+
+def _timeline(name: str, source: str, keys: list[str], values: str) -> str:
+    """A TEMP table `name`(keys..., seg_from, seg_to, values...) from `source` (keys..., d_from, d_to:
+    inclusive dates, and the columns `values` aggregates): the dates are cut at every interval's
+    bounds into disjoint segments, and each segment gets `values` over the intervals that hold all of
+    it. A date finds at most one segment per key; segments that no interval holds are left out."""
+    k = ", ".join(keys)
+    match = " AND ".join(f"i.{key} = s.{key}" for key in keys)
+    not_null = " AND ".join(f"{key} IS NOT NULL" for key in keys)
+    return f"""
+CREATE OR REPLACE TEMP TABLE {name} AS
+WITH interval_ AS (
+    SELECT * FROM ({source}) WHERE {not_null} AND d_from IS NOT NULL AND d_to IS NOT NULL AND d_from <= d_to
+),
+bound AS (
+    SELECT {k}, d_from AS d FROM interval_ UNION SELECT {k}, d_to + 1 FROM interval_
+),
+segment AS (
+    SELECT {k}, d AS seg_from, lead(d) OVER (PARTITION BY {k} ORDER BY d) - 1 AS seg_to FROM bound
+)
+SELECT {", ".join(f"s.{key}" for key in keys)}, s.seg_from, s.seg_to, {values}
+FROM segment s JOIN interval_ i ON {match} AND i.d_from <= s.seg_from AND s.seg_to <= i.d_to
+GROUP BY ALL;
+"""
+
+
+def prepare_lookups(con, relation_rank: str, earliest: str, latest: str) -> None:
+    """The week's lookup timelines (on the views of checks.context: involvement_window,
+    role_allowance_in_force, parent_access_consent). `relation_rank` ranks involvement relations in
+    the order explanations name them (checks.explained.RELATION_ORDER)."""
+    lookups = [
+        # involvements, OneRoster and grants for every category: the best relation and the earliest grant
+        _timeline(
+            "lookup_involvement",
+            f"""SELECT staff_id, student_id, window_from AS d_from, window_to AS d_to, relation, decision_id,
+                       {relation_rank.replace("i.relation", "relation")} AS relation_rank
+                FROM involvement_window WHERE categories IS NULL""",
+            ["staff_id", "student_id"],
+            "arg_min(i.relation, i.relation_rank) AS relation, min(i.relation_rank) AS relation_rank, "
+            "min(i.decision_id) AS decision_id",
+        ),
+        # the privacy officer's grants limited to some categories, per category
+        _timeline(
+            "lookup_category_grant",
+            """SELECT staff_id, student_id, unnest(categories) AS category, window_from AS d_from,
+                      window_to AS d_to, decision_id
+               FROM involvement_window WHERE categories IS NOT NULL""",
+            ["staff_id", "student_id", "category"],
+            "min(i.decision_id) AS decision_id",
+        ),
+        _timeline(
+            "lookup_role",
+            "SELECT staff_id, school_id, category, role_from AS d_from, role_to AS d_to, role "
+            "FROM role_allowance_in_force",
+            ["staff_id", "school_id", "category"],
+            "min(i.role) AS role",
+        ),
+        # spec A4: an assessment in force that day (no grace), for the document's case; case_key ''
+        # holds every assessment (for a document without a case)
+        _timeline(
+            "lookup_assessment",
+            f"""SELECT staff_id, student_id, case_key, coalesce(valid_from, {earliest}) AS d_from,
+                       coalesce(valid_to, {latest}) AS d_to
+                FROM (SELECT *, '' AS case_key FROM involvements WHERE relation = 'assessment'
+                      UNION ALL
+                      SELECT *, case_id FROM involvements WHERE relation = 'assessment' AND case_id IS NOT NULL)""",
+            ["staff_id", "student_id", "case_key"],
+            "true AS assessed",
+        ),
+        _timeline(
+            "lookup_guardian_link",
+            f"""SELECT guardian_id, student_id, coalesce(valid_from, {earliest}) AS d_from,
+                       coalesce(valid_to, {latest}) AS d_to, parental_authority
+                FROM guardians""",
+            ["guardian_id", "student_id"],
+            "coalesce(bool_or(i.parental_authority), false) AS parental_authority",
+        ),
+        # the student's permission for guardians; guardian_key '' = for every guardian
+        _timeline(
+            "lookup_parent_consent",
+            """SELECT student_id, coalesce(guardian_id, '') AS guardian_key, valid_from AS d_from,
+                      valid_to AS d_to
+               FROM parent_access_consent""",
+            ["student_id", "guardian_key"],
+            "true AS consented",
+        ),
+    ]
+    con.execute("\n".join(lookups))
+    con.execute(_ACCOUNTS)
+
+
+# Every known account of each kind, so that an event finds its actor with one join.
+_ACCOUNTS = """
+CREATE OR REPLACE TEMP TABLE judgement_account AS
+SELECT 'staff' AS actor_type, staff_id AS actor_id, bool_or(account_type = 'shared') AS shared
+FROM staff GROUP BY staff_id
+UNION ALL
+SELECT DISTINCT 'guardian', guardian_id, false FROM guardians
+UNION ALL
+SELECT DISTINCT 'student', student_id, false FROM students;
+"""
+
+
+def judge_slice(con, rule_case: str, explained_by: str, detail: str, grant_rank: int) -> None:
+    """(Re)build access_judged for the events of the current access_slice. `rule_case` is the SQL
+    CASE naming the first access rule whose condition holds; `explained_by` and `detail` the CASEs of
+    what allowed an event that no rule flags (checks.explained), over the flags below; `grant_rank` the
+    rank of a grant among the relations."""
+    con.execute(
+        _JUDGE.format(special=_sql_list(SPECIAL_CATEGORIES), rule_case=rule_case, explained_by=explained_by,
+                      detail=detail, grant_rank=grant_rank)
+    )
+    con.execute(_FLAGGED_AND_VIEWS)
+
+
+# The events a rule flagged, with their facts' columns; every event with all its columns (access_week,
+# read back from the log by row: only for rules without a condition, and tests); the populations.
+_FLAGGED_AND_VIEWS = (
+    "CREATE OR REPLACE TEMP TABLE access_flagged AS SELECT * FROM access_judged WHERE rule_id IS NOT NULL;\n"
+    """
+CREATE OR REPLACE TEMP VIEW access_week AS
+SELECT j.* EXCLUDE (subject_id, event_id, occurred_at, actor_id, student_id, action, document_id, justification),
+       a.source_system || ':' || a.event_id AS subject_id, a.event_id, a.occurred_at, a.actor_id, a.student_id,
+       a.action, a.document_id, a.justification
+FROM access_judged j JOIN access_log a ON a.rowid = j.access_key;
+"""
+    + "".join(
+        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM access_week WHERE {where};\n"
+        for name, where in POPULATIONS.items()
+        if name != "access_week"
+    )
+)
+
+
+def _sql_list(values) -> str:
+    return "[" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + "]"
+
+
+_JUDGE = """
+CREATE OR REPLACE TEMP TABLE access_judged AS
+WITH event AS (
+    -- the instant range lets DuckDB skip row groups; the local date decides
+    SELECT a.rowid AS access_key, a._file_hash AS file_hash, a._line AS line,
+           a.source_system, a.event_id, a.occurred_at, a.actor_id, a.actor_type, a.student_id, a.action,
+           a.document_id, a.category AS logged_category, coalesce(a.break_glass, false) AS break_glass,
+           a.justification, local_date_near_week(a.occurred_at) AS local_date
+    FROM access_log a, access_slice s, audit_week w
+    WHERE a.occurred_at >= s.since AND a.occurred_at < s.until
+      AND local_date_near_week(a.occurred_at) BETWEEN w.week_start AND w.week_end
+),
+resolved AS (
+    SELECT e.* EXCLUDE (logged_category),
+           coalesce(nullif(e.logged_category, ''), nullif(d.category, ''), 'general') AS category,
+           nullif(trim(d.case_id), '') AS document_case_id,
+           st.school_id,
+           st.student_id IS NOT NULL AS student_known,
+           st.birth_date AS student_birth_date,
+           age_at(st.birth_date, e.local_date) AS student_age,       -- NULL for an unknown student
+           e.break_glass AND coalesce(trim(e.justification), '') <> '' AS justified_break_glass,
+           CASE WHEN e.actor_type IN ('staff', 'guardian', 'student') THEN ac.actor_id IS NOT NULL END AS actor_known,
+           e.actor_type = 'staff' AND coalesce(ac.shared, false) AS shared_account
+    FROM event e
+    LEFT JOIN documents d ON d.document_id = e.document_id
+    LEFT JOIN students st ON st.student_id = e.student_id
+    LEFT JOIN judgement_account ac ON ac.actor_type = e.actor_type AND ac.actor_id = e.actor_id
+),
+flags AS (
+    SELECT r.*,
+           list_contains({special}, r.category) AS is_special,
+           EXISTS (SELECT 1 FROM guardians) AS guardians_present,
+           -- involvement: any relation (with grace) for this category; relation: the one explanations
+           -- name (a grant limited to categories ranks as a grant), not for a psychological report
+           inv.staff_id IS NOT NULL OR cg.staff_id IS NOT NULL AS involved,
+           CASE WHEN r.category = 'psychological_report' THEN NULL
+                WHEN inv.relation_rank <= {grant_rank} THEN inv.relation
+                WHEN cg.staff_id IS NOT NULL THEN 'grant'
+                ELSE inv.relation END AS relation,
+           least(inv.decision_id, cg.decision_id) AS decision_id,
+           ro.role,
+           ro.role IS NOT NULL AS role_allowed,
+           coalesce(asm.assessed, false) AS assessed,
+           gl.guardian_id IS NOT NULL AS linked,
+           coalesce(gl.parental_authority, false) AS parental_authority,
+           pc_any.student_id IS NOT NULL OR pc_own.student_id IS NOT NULL AS parent_access_consent,
+           r.category IN (SELECT category FROM guardian_16_17_category) AS guardian_16_17_allowed
+    FROM resolved r
+    LEFT JOIN lookup_involvement inv
+           ON r.actor_type = 'staff' AND inv.staff_id = r.actor_id AND inv.student_id = r.student_id
+          AND r.local_date BETWEEN inv.seg_from AND inv.seg_to
+    LEFT JOIN lookup_category_grant cg
+           ON r.actor_type = 'staff' AND cg.staff_id = r.actor_id AND cg.student_id = r.student_id
+          AND cg.category = r.category AND r.local_date BETWEEN cg.seg_from AND cg.seg_to
+    LEFT JOIN lookup_role ro
+           ON r.actor_type = 'staff' AND ro.staff_id = r.actor_id AND ro.school_id = r.school_id
+          AND ro.category = r.category AND r.local_date BETWEEN ro.seg_from AND ro.seg_to
+    LEFT JOIN lookup_assessment asm
+           ON r.actor_type = 'staff' AND r.category = 'psychological_report'
+          AND asm.staff_id = r.actor_id AND asm.student_id = r.student_id
+          AND asm.case_key = coalesce(r.document_case_id, '')
+          AND r.local_date BETWEEN asm.seg_from AND asm.seg_to
+    LEFT JOIN lookup_guardian_link gl
+           ON r.actor_type = 'guardian' AND gl.guardian_id = r.actor_id AND gl.student_id = r.student_id
+          AND r.local_date BETWEEN gl.seg_from AND gl.seg_to
+    LEFT JOIN lookup_parent_consent pc_any
+           ON r.actor_type = 'guardian' AND pc_any.student_id = r.student_id AND pc_any.guardian_key = ''
+          AND r.local_date BETWEEN pc_any.seg_from AND pc_any.seg_to
+    LEFT JOIN lookup_parent_consent pc_own
+           ON r.actor_type = 'guardian' AND pc_own.student_id = r.student_id AND pc_own.guardian_key = r.actor_id
+          AND r.local_date BETWEEN pc_own.seg_from AND pc_own.seg_to
+),
+ruled AS (
+    SELECT *, {rule_case} AS rule_id FROM flags
+),
+explained AS (
+    SELECT *, {explained_by} AS explained_by FROM ruled
+)
+SELECT access_key, file_hash, line, local_date, source_system, school_id, actor_type, category,
+       is_special, break_glass, justified_break_glass, student_known, actor_known, shared_account,
+       guardians_present, student_age, involved, role_allowed, assessed, linked, parental_authority,
+       parent_access_consent, guardian_16_17_allowed,
+       rule_id, explained_by,
+       {detail} AS detail,
+       CASE WHEN explained_by = 'involvement' AND relation = 'grant' THEN decision_id END AS decision_id,
+       -- what the rules' facts name, only for the events a rule flags
+       CASE WHEN rule_id IS NOT NULL THEN source_system || ':' || event_id END AS subject_id,
+       CASE WHEN rule_id IS NOT NULL THEN event_id END AS event_id,
+       CASE WHEN rule_id IS NOT NULL THEN occurred_at END AS occurred_at,
+       CASE WHEN rule_id IS NOT NULL THEN actor_id END AS actor_id,
+       CASE WHEN rule_id IS NOT NULL THEN student_id END AS student_id,
+       CASE WHEN rule_id IS NOT NULL THEN action END AS action,
+       CASE WHEN rule_id IS NOT NULL THEN document_id END AS document_id,
+       CASE WHEN rule_id IS NOT NULL THEN justification END AS justification,
+       document_case_id, student_birth_date
+FROM explained
+"""
