@@ -90,10 +90,11 @@ DETAIL_SQL = """CASE explained_by
     END"""
 
 # The slice's explanations in the warehouse's compact form: the event by its place in the access log
-# (the landing file and line it was loaded from), what allowed it, or the access finding it got (the
-# rule that precedence kept among the slice's candidates, `access_findings`).
+# (the number of the landing file it was loaded from, see access_explanation_files, and its line),
+# what allowed it, or the access finding it got (the rule that precedence kept among the slice's
+# candidates, `access_findings`).
 EXPLANATIONS_SQL = """
-SELECT CAST($week AS VARCHAR) AS week, j.file_hash, j.line,
+SELECT CAST($week AS VARCHAR) AS week, j.file_no, j.line,
        CASE WHEN f.rule_id IS NOT NULL THEN 'finding' ELSE j.explained_by END AS explained_by,
        CASE WHEN f.rule_id IS NULL THEN j.detail END AS detail,
        f.rule_id,

@@ -144,7 +144,18 @@ def prepare_lookups(con, relation_rank: str, earliest: str, latest: str) -> None
     ]
     con.execute("\n".join(lookups))
     con.execute(_ACCOUNTS)
+    con.execute(_FILES)
 
+
+# The landing files of the week's events, numbered: an explanation names its event by (file_no, line),
+# two numbers, instead of the file's 64-character hash (access_explanation_files keeps the numbering).
+_FILES = """
+CREATE OR REPLACE TEMP TABLE judgement_file AS
+SELECT file_hash, CAST(row_number() OVER (ORDER BY file_hash) AS INTEGER) AS file_no
+FROM (SELECT DISTINCT a._file_hash AS file_hash
+      FROM access_log a, audit_week w
+      WHERE a.occurred_at >= w.start_at - INTERVAL 1 DAY AND a.occurred_at < w.end_at + INTERVAL 1 DAY);
+"""
 
 # Every known account of each kind, so that an event finds its actor with one join.
 _ACCOUNTS = """
@@ -197,11 +208,11 @@ _JUDGE = """
 CREATE OR REPLACE TEMP TABLE access_judged AS
 WITH event AS (
     -- the instant range lets DuckDB skip row groups; the local date decides
-    SELECT a.rowid AS access_key, a._file_hash AS file_hash, a._line AS line,
+    SELECT a.rowid AS access_key, f.file_no, a._line AS line,
            a.source_system, a.event_id, a.occurred_at, a.actor_id, a.actor_type, a.student_id, a.action,
            a.document_id, a.category AS logged_category, coalesce(a.break_glass, false) AS break_glass,
            a.justification, local_date_near_week(a.occurred_at) AS local_date
-    FROM access_log a, access_slice s, audit_week w
+    FROM access_log a JOIN judgement_file f ON f.file_hash = a._file_hash, access_slice s, audit_week w
     WHERE a.occurred_at >= s.since AND a.occurred_at < s.until
       AND local_date_near_week(a.occurred_at) BETWEEN w.week_start AND w.week_end
 ),
@@ -271,7 +282,7 @@ ruled AS (
 explained AS (
     SELECT *, {explained_by} AS explained_by FROM ruled
 )
-SELECT access_key, file_hash, line, local_date, source_system, school_id, actor_type, category,
+SELECT access_key, file_no, line, local_date, source_system, school_id, actor_type, category,
        is_special, break_glass, justified_break_glass, student_known, actor_known, shared_account,
        guardians_present, student_age, involved, role_allowed, assessed, linked, parental_authority,
        parent_access_consent, guardian_16_17_allowed,

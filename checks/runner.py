@@ -148,9 +148,12 @@ def check_week(con, week: str, settings: Settings, selected, timed=_untimed) -> 
     access_rules = [rule for rule in runnable if rule.subject_type == "access_event"]
     con.execute("DELETE FROM access_explanations WHERE week = ?", [week])
     con.execute("DELETE FROM access_explanation_counts WHERE week = ?", [week])
+    con.execute("DELETE FROM access_explanation_files WHERE week = ?", [week])
     con.execute(_EXPLANATION_COUNTS_DDL)
     scratch = _scratch_connection(con, week, settings)
     try:
+        _hand_over(scratch, "SELECT CAST($week AS VARCHAR), file_no, file_hash FROM judgement_file", con,
+                   "access_explanation_files", {"week": week})
         for since, until in _access_slices(con):
             timed(
                 "judge the slice's access events in one pass (checks/judgement.py)",

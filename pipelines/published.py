@@ -39,8 +39,9 @@ STATEMENT_TABLES = {
                                   _file_hash AS file_hash, _line AS line
                            FROM main.access_log""",
     # an explanation names its access by the access_log row's lineage (file_hash, line)
-    "statement_explanations": """SELECT week, file_hash, line, explained_by, detail, rule_id
-                                 FROM main.access_explanations""",
+    "statement_explanations": """SELECT x.week, f.file_hash, x.line, x.explained_by, x.detail, x.rule_id
+                                 FROM main.access_explanations x
+                                 JOIN main.access_explanation_files f USING (week, file_no)""",
     "statement_disclosures": """SELECT disclosure_id, occurred_at, student_id, recipient_id, purpose, data_categories,
                                        legal_basis, consent_id, identifiers
                                 FROM main.disclosures""",

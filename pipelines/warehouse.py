@@ -126,10 +126,11 @@ CREATE TABLE IF NOT EXISTS week_rejected_files (
 );
 -- For every access event of a checked week, exactly one row: what allowed it, or the finding it got
 -- ("explain, then flag"). Replaced with the week's findings. Compact, as a week holds millions: the
--- event is named by its place in access_log (the lineage of the row: landing file and line).
+-- event is named by its place in access_log (the lineage of the row: landing file and line), the file
+-- by a number the week gives it (access_explanation_files).
 CREATE TABLE IF NOT EXISTS access_explanations (
     week VARCHAR NOT NULL,
-    file_hash VARCHAR NOT NULL,        -- access_log._file_hash
+    file_no INTEGER NOT NULL,          -- access_explanation_files.file_no: access_log._file_hash
     line BIGINT NOT NULL,              -- access_log._line
     explained_by VARCHAR NOT NULL,     -- involvement, role_allowance, break_glass, own_file, guardian,
                                        -- finding, not_evaluated (a rule it needs was not evaluated),
@@ -137,6 +138,11 @@ CREATE TABLE IF NOT EXISTS access_explanations (
     detail VARCHAR,                    -- the relation, the role, or how a guardian may see it
     rule_id VARCHAR,                   -- for 'finding': the access rule that flagged it
     decision_id BIGINT                 -- the decision whose grant explained it (involvement 'grant')
+);
+CREATE TABLE IF NOT EXISTS access_explanation_files (
+    week VARCHAR NOT NULL,
+    file_no INTEGER NOT NULL,
+    file_hash VARCHAR NOT NULL
 );
 -- The same, counted: what the reports read (the explained share per school and source system).
 CREATE TABLE IF NOT EXISTS access_explanation_counts (
@@ -164,7 +170,9 @@ EXPLANATION_EVENTS = """
 CREATE VIEW IF NOT EXISTS access_explanation_events AS
 SELECT x.week, a.source_system || ':' || a.event_id AS subject_id, a.source_system, x.explained_by,
        x.detail, x.rule_id, x.decision_id
-FROM access_explanations x JOIN access_log a ON a._file_hash = x.file_hash AND a._line = x.line;
+FROM access_explanations x
+JOIN access_explanation_files f ON f.week = x.week AND f.file_no = x.file_no
+JOIN access_log a ON a._file_hash = f.file_hash AND a._line = x.line;
 """
 
 
@@ -240,9 +248,16 @@ def store_wide_explanations(con, wide: str) -> None:
         INSERT INTO access_explanation_counts
         SELECT week, school_id, source_system, actor_type, category, explained_by, detail, decision_id, count(*)
         FROM {wide} GROUP BY ALL;
-        INSERT INTO access_explanations
-        SELECT x.week, a._file_hash, a._line, x.explained_by, x.detail, x.rule_id, x.decision_id
+        CREATE OR REPLACE TEMP TABLE _named AS
+        SELECT x.*, a._file_hash, a._line
         FROM {wide} x JOIN access_log a ON a.source_system || ':' || a.event_id = x.subject_id;
+        INSERT INTO access_explanation_files
+        SELECT week, CAST(row_number() OVER (PARTITION BY week ORDER BY _file_hash) AS INTEGER), _file_hash
+        FROM (SELECT DISTINCT week, _file_hash FROM _named);
+        INSERT INTO access_explanations
+        SELECT x.week, f.file_no, x._line, x.explained_by, x.detail, x.rule_id, x.decision_id
+        FROM _named x JOIN access_explanation_files f ON f.week = x.week AND f.file_hash = x._file_hash;
+        DROP TABLE _named;
     """)
 
 

@@ -122,7 +122,8 @@ def no_longer_found(con, week: str, t: Translator) -> list[dict]:
         FROM latest_decision d
         LEFT JOIN access_log a
                ON d.subject_type = 'access_event' AND a.source_system || ':' || a.event_id = d.subject_id
-        LEFT JOIN access_explanations e ON e.week = d.week AND e.file_hash = a._file_hash AND e.line = a._line
+        LEFT JOIN access_explanation_files ef ON ef.week = d.week AND ef.file_hash = a._file_hash
+        LEFT JOIN access_explanations e ON e.week = d.week AND e.file_no = ef.file_no AND e.line = a._line
         WHERE d.week = $week
           AND d.finding_id NOT IN (SELECT finding_id FROM findings WHERE week = $week)
           AND EXISTS (SELECT 1 FROM coverage c WHERE c.week = $week)

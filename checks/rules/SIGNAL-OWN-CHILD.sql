@@ -43,8 +43,9 @@ explained AS (
                FILTER (WHERE x.line IS NOT NULL) AS explained_by
     FROM events e
     CROSS JOIN audit_week w
+    LEFT JOIN access_explanation_files f ON f.week = w.week AND f.file_hash = e.file_hash
     LEFT JOIN access_explanations x
-           ON x.week = w.week AND x.file_hash = e.file_hash AND x.line = e.line
+           ON x.week = w.week AND x.file_no = f.file_no AND x.line = e.line
           AND x.explained_by IN ('involvement', 'role_allowance', 'break_glass')
     GROUP BY e.actor_id, e.student_id
 )
