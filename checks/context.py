@@ -84,11 +84,12 @@ class SettingsError(ValueError):
 
 
 def prepare(con, week: str, settings: Settings, accesses: bool = True, populations: bool = True,
-            signals: bool = True) -> None:
+            signals: bool = True, lookups: bool = True) -> None:
     """Create the week's context on `con`. Safe to call again (everything is replaced). Without
     `accesses`, the access populations are left to prepare_accesses (the runner builds them per slice);
     without `populations`, the other populations are not built (only parameters, macros and views);
-    without `signals`, the signals' populations are not (a run without any signal rule)."""
+    without `signals`, the signals' populations are not (a run without any signal rule); without
+    `lookups`, neither are the lookups of the access judgement (a connection that judges no access)."""
     week = week.strip()
     monday, sunday = parse_week(week)
     _check_settings(settings)
@@ -154,7 +155,8 @@ def prepare(con, week: str, settings: Settings, accesses: bool = True, populatio
             latest=LATEST,
         )
     )
-    judgement.prepare_lookups(con, explained.relation_rank(), EARLIEST, LATEST)
+    if lookups or accesses:
+        judgement.prepare_lookups(con, explained.relation_rank(), EARLIEST, LATEST)
     if accesses:
         prepare_accesses(con)
     else:

@@ -32,7 +32,7 @@ POPULATIONS = {
     "guardian_access_week": "actor_type = 'guardian'",
     # Without any guardians row no guardian account can be judged known or unknown (spec: the guardian
     # part of ACCESS-UNKNOWN-ACTOR needs that feed), so only staff actors are checked then.
-    "identified_access_week": "actor_type = 'staff' OR (actor_type = 'guardian' AND guardians_present)",
+    "identified_access_week": "actor_type = 'staff' OR (actor_type = 'guardian' AND EXISTS (SELECT 1 FROM guardians))",
 }
 
 
@@ -169,73 +169,81 @@ SELECT DISTINCT 'student', student_id, false FROM students;
 """
 
 
+# What the one pass keeps of every event: what the explanation, the counts and the populations need.
+# The flagged events' other columns (the rules' facts) come from the same pass run again on them alone.
+JUDGED_COLUMNS = ("access_key, file_no, line, source_system, school_id, actor_type, category, rule_id, "
+                  "explained_by, detail, decision_id")
+
+
 def judge_slice(con, rule_case: str, explained_by: str, detail: str, grant_rank: int) -> None:
-    """(Re)build access_judged for the events of the current access_slice. `rule_case` is the SQL
+    """(Re)build access_judged for the events of the current access_slice, access_flagged for those a
+    rule flags (every column), and the views access_week (every event, every column: computed when
+    read, for rules without a condition and for tests) and its populations. `rule_case` is the SQL
     CASE naming the first access rule whose condition holds; `explained_by` and `detail` the CASEs of
-    what allowed an event that no rule flags (checks.explained), over the flags below; `grant_rank` the
-    rank of a grant among the relations."""
-    con.execute(
-        _JUDGE.format(special=_sql_list(SPECIAL_CATEGORIES), rule_case=rule_case, explained_by=explained_by,
-                      detail=detail, grant_rank=grant_rank)
-    )
-    con.execute(_FLAGGED_AND_VIEWS)
+    what allowed an event that no rule flags (checks.explained); `grant_rank` the rank of a grant among
+    the relations."""
+    since, until, week_start, week_end = con.execute(
+        """SELECT strftime(timezone('UTC', s.since), '%Y-%m-%d %H:%M:%S.%f'),
+                  strftime(timezone('UTC', s.until), '%Y-%m-%d %H:%M:%S.%f'),
+                  CAST(w.week_start AS VARCHAR), CAST(w.week_end AS VARCHAR)
+           FROM access_slice s, audit_week w"""
+    ).fetchall()[0]
+    bounds = {"since": f"TIMESTAMPTZ '{since}+00'", "until": f"TIMESTAMPTZ '{until}+00'",
+              "week_start": f"DATE '{week_start}'", "week_end": f"DATE '{week_end}'"}
 
+    def judgement(events: str, rich: bool) -> str:
+        return _JUDGE.format(special=_sql_list(SPECIAL_CATEGORIES), rule_case=rule_case,
+                             explained_by=explained_by, detail=detail, grant_rank=grant_rank, events=events,
+                             rich=_RICH if rich else "", **bounds)
 
-# The events a rule flagged, with their facts' columns; every event with all its columns (access_week,
-# read back from the log by row: only for rules without a condition, and tests); the populations.
-_FLAGGED_AND_VIEWS = (
-    "CREATE OR REPLACE TEMP TABLE access_flagged AS SELECT * FROM access_judged WHERE rule_id IS NOT NULL;\n"
-    """
-CREATE OR REPLACE TEMP VIEW access_week AS
-SELECT j.* EXCLUDE (subject_id, event_id, occurred_at, actor_id, student_id, action, document_id, justification),
-       a.source_system || ':' || a.event_id AS subject_id, a.event_id, a.occurred_at, a.actor_id, a.student_id,
-       a.action, a.document_id, a.justification
-FROM access_judged j JOIN access_log a ON a.rowid = j.access_key;
-"""
-    + "".join(
-        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM access_week WHERE {where};\n"
-        for name, where in POPULATIONS.items()
-        if name != "access_week"
-    )
-)
+    lean = judgement("true", rich=False)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE access_judged AS SELECT {JUDGED_COLUMNS} FROM ({lean})")
+    flagged = "a.rowid IN (SELECT access_key FROM access_judged WHERE rule_id IS NOT NULL)"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE access_flagged AS {judgement(flagged, rich=True)}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW access_week AS {judgement('true', rich=True)}")
+    con.execute("".join(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM access_week WHERE {where};\n"
+                        for name, where in POPULATIONS.items() if name != "access_week"))
 
 
 def _sql_list(values) -> str:
     return "[" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + "]"
 
 
+_RICH = ("a.source_system || ':' || a.event_id AS subject_id, a.event_id, a.occurred_at, a.action, "
+         "a.justification,")
+
+# Every event of the slice that `events` (SQL over access_log a) selects, with every flag.
 _JUDGE = """
-CREATE OR REPLACE TEMP TABLE access_judged AS
-WITH event AS (
-    -- the instant range lets DuckDB skip row groups; the local date decides
-    SELECT a.rowid AS access_key, f.file_no, a._line AS line,
-           a.source_system, a.event_id, a.occurred_at, a.actor_id, a.actor_type, a.student_id, a.action,
-           a.document_id, a.category AS logged_category, coalesce(a.break_glass, false) AS break_glass,
-           a.justification, local_date_near_week(a.occurred_at) AS local_date
-    FROM access_log a JOIN judgement_file f ON f.file_hash = a._file_hash, access_slice s, audit_week w
-    WHERE a.occurred_at >= s.since AND a.occurred_at < s.until
-      AND local_date_near_week(a.occurred_at) BETWEEN w.week_start AND w.week_end
+WITH near AS (
+    -- {rich}: the columns only the rules' facts need (every column carried is copied through every join)
+    SELECT a.rowid AS access_key, f.file_no, a._line AS line, a.source_system, a.actor_id, a.actor_type,
+           a.student_id, a.document_id, a.category AS logged_category, {rich}
+           coalesce(a.break_glass, false) AS break_glass,
+           coalesce(a.break_glass, false) AND coalesce(trim(a.justification), '') <> '' AS justified_break_glass,
+           local_date_near_week(a.occurred_at) AS local_date
+    FROM access_log a JOIN judgement_file f ON f.file_hash = a._file_hash
+    -- the slice's instants as constants: DuckDB skips row groups outside them
+    WHERE a.occurred_at >= {since} AND a.occurred_at < {until} AND {events}
 ),
-resolved AS (
+event AS (
+    SELECT * FROM near WHERE local_date BETWEEN {week_start} AND {week_end}   -- the local date decides
+),
+resolved AS NOT MATERIALIZED (
     SELECT e.* EXCLUDE (logged_category),
            coalesce(nullif(e.logged_category, ''), nullif(d.category, ''), 'general') AS category,
            nullif(trim(d.case_id), '') AS document_case_id,
            st.school_id,
            st.student_id IS NOT NULL AS student_known,
-           st.birth_date AS student_birth_date,
-           age_at(st.birth_date, e.local_date) AS student_age,       -- NULL for an unknown student
-           e.break_glass AND coalesce(trim(e.justification), '') <> '' AS justified_break_glass,
-           CASE WHEN e.actor_type IN ('staff', 'guardian', 'student') THEN ac.actor_id IS NOT NULL END AS actor_known,
-           e.actor_type = 'staff' AND coalesce(ac.shared, false) AS shared_account
+           st.birth_date AS student_birth_date
     FROM event e
     LEFT JOIN documents d ON d.document_id = e.document_id
     LEFT JOIN students st ON st.student_id = e.student_id
-    LEFT JOIN judgement_account ac ON ac.actor_type = e.actor_type AND ac.actor_id = e.actor_id
 ),
-flags AS (
+-- Each kind of actor meets only its own lookups (UNION ALL BY NAME: the others' columns are NULL).
+staff AS (
     SELECT r.*,
-           list_contains({special}, r.category) AS is_special,
-           EXISTS (SELECT 1 FROM guardians) AS guardians_present,
+           ac.actor_id IS NOT NULL AS actor_known,
+           coalesce(ac.shared, false) AS shared_account,
            -- involvement: any relation (with grace) for this category; relation: the one explanations
            -- name (a grant limited to categories ranks as a grant), not for a psychological report
            inv.staff_id IS NOT NULL OR cg.staff_id IS NOT NULL AS involved,
@@ -246,58 +254,81 @@ flags AS (
            least(inv.decision_id, cg.decision_id) AS decision_id,
            ro.role,
            ro.role IS NOT NULL AS role_allowed,
-           coalesce(asm.assessed, false) AS assessed,
+           coalesce(asm.assessed, false) AS assessed
+    FROM resolved r
+    LEFT JOIN judgement_account ac ON ac.actor_type = 'staff' AND ac.actor_id = r.actor_id
+    LEFT JOIN lookup_involvement inv
+           ON inv.staff_id = r.actor_id AND inv.student_id = r.student_id
+          AND r.local_date BETWEEN inv.seg_from AND inv.seg_to
+    LEFT JOIN lookup_category_grant cg
+           ON cg.staff_id = r.actor_id AND cg.student_id = r.student_id
+          AND cg.category = r.category AND r.local_date BETWEEN cg.seg_from AND cg.seg_to
+    LEFT JOIN lookup_role ro
+           ON ro.staff_id = r.actor_id AND ro.school_id = r.school_id
+          AND ro.category = r.category AND r.local_date BETWEEN ro.seg_from AND ro.seg_to
+    LEFT JOIN lookup_assessment asm
+           ON r.category = 'psychological_report'
+          AND asm.staff_id = r.actor_id AND asm.student_id = r.student_id
+          AND asm.case_key = coalesce(r.document_case_id, '')
+          AND r.local_date BETWEEN asm.seg_from AND asm.seg_to
+    WHERE r.actor_type = 'staff'
+),
+guardian AS (
+    SELECT r.*,
+           ac.actor_id IS NOT NULL AS actor_known,
+           age_at(r.student_birth_date, r.local_date) AS student_age,       -- NULL for an unknown student
            gl.guardian_id IS NOT NULL AS linked,
            coalesce(gl.parental_authority, false) AS parental_authority,
            pc_any.student_id IS NOT NULL OR pc_own.student_id IS NOT NULL AS parent_access_consent,
            r.category IN (SELECT category FROM guardian_16_17_category) AS guardian_16_17_allowed
     FROM resolved r
-    LEFT JOIN lookup_involvement inv
-           ON r.actor_type = 'staff' AND inv.staff_id = r.actor_id AND inv.student_id = r.student_id
-          AND r.local_date BETWEEN inv.seg_from AND inv.seg_to
-    LEFT JOIN lookup_category_grant cg
-           ON r.actor_type = 'staff' AND cg.staff_id = r.actor_id AND cg.student_id = r.student_id
-          AND cg.category = r.category AND r.local_date BETWEEN cg.seg_from AND cg.seg_to
-    LEFT JOIN lookup_role ro
-           ON r.actor_type = 'staff' AND ro.staff_id = r.actor_id AND ro.school_id = r.school_id
-          AND ro.category = r.category AND r.local_date BETWEEN ro.seg_from AND ro.seg_to
-    LEFT JOIN lookup_assessment asm
-           ON r.actor_type = 'staff' AND r.category = 'psychological_report'
-          AND asm.staff_id = r.actor_id AND asm.student_id = r.student_id
-          AND asm.case_key = coalesce(r.document_case_id, '')
-          AND r.local_date BETWEEN asm.seg_from AND asm.seg_to
+    LEFT JOIN judgement_account ac ON ac.actor_type = 'guardian' AND ac.actor_id = r.actor_id
     LEFT JOIN lookup_guardian_link gl
-           ON r.actor_type = 'guardian' AND gl.guardian_id = r.actor_id AND gl.student_id = r.student_id
+           ON gl.guardian_id = r.actor_id AND gl.student_id = r.student_id
           AND r.local_date BETWEEN gl.seg_from AND gl.seg_to
     LEFT JOIN lookup_parent_consent pc_any
-           ON r.actor_type = 'guardian' AND pc_any.student_id = r.student_id AND pc_any.guardian_key = ''
+           ON pc_any.student_id = r.student_id AND pc_any.guardian_key = ''
           AND r.local_date BETWEEN pc_any.seg_from AND pc_any.seg_to
     LEFT JOIN lookup_parent_consent pc_own
-           ON r.actor_type = 'guardian' AND pc_own.student_id = r.student_id AND pc_own.guardian_key = r.actor_id
+           ON pc_own.student_id = r.student_id AND pc_own.guardian_key = r.actor_id
           AND r.local_date BETWEEN pc_own.seg_from AND pc_own.seg_to
+    WHERE r.actor_type = 'guardian'
+),
+student AS (
+    SELECT r.*, ac.actor_id IS NOT NULL AS actor_known
+    FROM resolved r
+    LEFT JOIN judgement_account ac ON ac.actor_type = 'student' AND ac.actor_id = r.actor_id
+    WHERE r.actor_type = 'student'
+),
+flags AS (
+    SELECT * FROM staff
+    UNION ALL BY NAME SELECT * FROM guardian
+    UNION ALL BY NAME SELECT * FROM student
+    UNION ALL BY NAME SELECT * FROM resolved
+    WHERE actor_type IS NULL OR actor_type NOT IN ('staff', 'guardian', 'student')
+),
+defaults AS (
+    -- the flags every event has (false where its kind of actor has no such lookup)
+    SELECT * REPLACE (
+               coalesce(shared_account, false) AS shared_account,
+               coalesce(involved, false) AS involved,
+               coalesce(role_allowed, false) AS role_allowed,
+               coalesce(assessed, false) AS assessed,
+               coalesce(linked, false) AS linked,
+               coalesce(parental_authority, false) AS parental_authority,
+               coalesce(parent_access_consent, false) AS parent_access_consent,
+               coalesce(guardian_16_17_allowed, false) AS guardian_16_17_allowed),
+           list_contains({special}, category) AS is_special
+    FROM flags
 ),
 ruled AS (
-    SELECT *, {rule_case} AS rule_id FROM flags
+    SELECT *, {rule_case} AS rule_id FROM defaults
 ),
 explained AS (
     SELECT *, {explained_by} AS explained_by FROM ruled
 )
-SELECT access_key, file_no, line, local_date, source_system, school_id, actor_type, category,
-       is_special, break_glass, justified_break_glass, student_known, actor_known, shared_account,
-       guardians_present, student_age, involved, role_allowed, assessed, linked, parental_authority,
-       parent_access_consent, guardian_16_17_allowed,
-       rule_id, explained_by,
+SELECT * EXCLUDE (decision_id, relation, role),
        {detail} AS detail,
-       CASE WHEN explained_by = 'involvement' AND relation = 'grant' THEN decision_id END AS decision_id,
-       -- what the rules' facts name, only for the events a rule flags
-       CASE WHEN rule_id IS NOT NULL THEN source_system || ':' || event_id END AS subject_id,
-       CASE WHEN rule_id IS NOT NULL THEN event_id END AS event_id,
-       CASE WHEN rule_id IS NOT NULL THEN occurred_at END AS occurred_at,
-       CASE WHEN rule_id IS NOT NULL THEN actor_id END AS actor_id,
-       CASE WHEN rule_id IS NOT NULL THEN student_id END AS student_id,
-       CASE WHEN rule_id IS NOT NULL THEN action END AS action,
-       CASE WHEN rule_id IS NOT NULL THEN document_id END AS document_id,
-       CASE WHEN rule_id IS NOT NULL THEN justification END AS justification,
-       document_case_id, student_birth_date
+       CASE WHEN explained_by = 'involvement' AND relation = 'grant' THEN decision_id END AS decision_id
 FROM explained
 """

@@ -55,10 +55,11 @@ def finding_id(rule_id: str, subject_id: str) -> str:
 FINDING_ID_SQL = "substr(sha256(rule_id || '|' || subject_id), 1, 16)"
 
 
-# A week's access events are judged in slices of about this many: at 100M events the populations of
-# a whole week do not fit in memory and DuckDB would spill tens of GB to disk. Every access rule judges
-# each event on its own, so slicing changes nothing in the result.
-SLICE_EVENTS = 4_000_000
+# A week's access events are judged in slices of about this many: at 100M events the judged events of
+# a whole week (about 140 bytes each) would not fit in memory and DuckDB would spill to disk. Every
+# access rule judges each event on its own, so slicing changes nothing in the result. Each slice costs
+# a pass of its own, so slices are as large as memory allows.
+SLICE_EVENTS = 12_000_000
 
 
 def _untimed(step: str, work):
@@ -90,7 +91,8 @@ def check_week(con, week: str, settings: Settings, selected, timed=_untimed) -> 
     timed(
         "prepare: week populations (checks/context.py, populations.sql)",
         lambda: context.prepare(
-            con, week, settings, accesses=False, signals=any(rule.family == "signal" for rule in selected)
+            con, week, settings, accesses=False, lookups=False,
+            signals=any(rule.family == "signal" for rule in selected),
         ),
     )
     con.execute(_CANDIDATES_DDL)
