@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -185,6 +186,84 @@ class Plan:
             else None,
         )
         return consent_id
+
+
+# -- declared cases -------------------------------------------------------------------------------
+
+Who = str | Callable[[], str] | None  # an id, or a resolver called when the case is planted
+
+
+@dataclass(frozen=True)
+class Access:
+    """A planted access event. `at` = (week, weekday, "HH:MM") in local time, or a local datetime;
+    `actor` and `student` are ids or resolvers, or `who` resolves both (an uninvolved teacher and
+    their student); the rest is what Plan.access takes. `finding` = (rule, severity, note) or a list,
+    `near_miss` = (rule, note) or a list."""
+
+    at: tuple[int, int, str] | datetime
+    actor: Who = None
+    student: Who = None
+    who: Callable[[], tuple[str, str]] | None = None
+    actor_type: str = "staff"
+    category: str | None = None
+    document: str | None = None
+    action: str = "view"
+    break_glass: bool | None = None
+    justification: str | None = None
+    style: int = 1
+    source_system: str | None = None
+    finding: object = None
+    near_miss: object = None
+
+    def put(self, plan: Plan, when: datetime) -> None:
+        actor, student = self.who() if self.who else (_resolve(self.actor), _resolve(self.student))
+        plan.access(
+            when, actor_id=actor, student_id=student, actor_type=self.actor_type, category=self.category,
+            document_id=self.document, action=self.action, source_system=self.source_system,
+            style=self.style, break_glass=self.break_glass, justification=self.justification,
+            finding=self.finding, near_miss=self.near_miss,
+        )
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """A planted disclosure, declared like Access: `at`, the `student` (an id or a resolver), what is
+    disclosed to whom on which basis, and the outcome."""
+
+    at: tuple[int, int, str] | datetime
+    student: Who
+    recipient: str
+    basis: str
+    categories: tuple[str, ...] | list[str]
+    purpose: str = "plant"
+    identifiers: tuple[str, ...] | list[str] = ("name",)
+    consent: str | None = None
+    evidence: str | None = None
+    finding: object = None
+    near_miss: object = None
+
+    def put(self, plan: Plan, when: datetime) -> None:
+        plan.disclose(
+            when, student_id=_resolve(self.student), recipient_id=self.recipient, legal_basis=self.basis,
+            purpose=self.purpose, categories=list(self.categories), identifiers=list(self.identifiers),
+            consent_id=self.consent, evidence_ref=self.evidence, finding=self.finding,
+            near_miss=self.near_miss,
+        )
+
+
+def plant(plan: Plan, *cases: Access | Disclosure) -> None:
+    """Plant declared cases in their order (resolvers too, so random draws keep theirs). A case in an
+    earlier week than the window holds is left out, its resolvers not called."""
+    window = plan.board.window
+    for case in cases:
+        if isinstance(case.at, datetime):
+            case.put(plan, case.at)
+        elif earlier_weeks(plan.board, case.at[0]):
+            case.put(plan, window.at(*case.at))
+
+
+def _resolve(who: Who) -> str | None:
+    return who() if callable(who) else who
 
 
 def _as_list(outcome) -> list[tuple]:
