@@ -203,8 +203,8 @@ class Access:
     at: tuple[int, int, str] | datetime
     actor: Who = None
     student: Who = None
-    who: Callable[[], tuple[str, str]] | None = None
     actor_type: str = "staff"
+    who: Callable[[], tuple[str, str]] | None = None
     category: str | None = None
     document: str | None = None
     action: str = "view"
