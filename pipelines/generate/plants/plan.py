@@ -55,7 +55,7 @@ class Plan:
         if ref is not None:
             self._by_ref.setdefault(ref, []).append(len(self.records) - 1)
 
-    def _mark(self, when: datetime, subject_type: str, finding, near_miss) -> int:
+    def mark(self, when: datetime, subject_type: str, finding, near_miss) -> int:
         """Record what a planted row must give; returns its reference (ids are known only when written).
         `finding` = (rule_id, severity, note) or a list of them (section D rules apply together);
         `near_miss` = (rule_id, note) or a list: rules that must stay silent."""
@@ -79,76 +79,7 @@ class Plan:
         for rule_id, note in _as_list(near_miss):
             self._record("near_miss", rule_id, "", week, subject_type, note, subject_id)
 
-    # -- planted rows -----------------------------------------------------------------------------
-    def access(
-        self,
-        when: datetime,
-        *,
-        actor_id: str,
-        student_id: str,
-        actor_type: str = "staff",
-        category: str | None = None,
-        document_id: str | None = None,
-        action: str = "view",
-        source_system: str | None = None,
-        style: int = 1,
-        break_glass: bool | None = None,
-        justification: str | None = None,
-        finding=None,
-        near_miss=None,
-    ) -> None:
-        """An access event at local time `when`; `style` as in write.py (2: written in UTC)."""
-        self.events.append(
-            {
-                "week": week_of(when.date()),
-                "occurred_at": when,
-                "occurred_at__style": style,
-                "actor_id": actor_id,
-                "actor_type": actor_type,
-                "student_id": student_id,
-                "action": action,
-                "source_system": source_system or self.board.system_of_student(student_id),
-                "document_id": document_id,
-                "category": category,
-                "break_glass": break_glass,
-                "justification": justification,
-                "plant": self._mark(when, "access_event", finding, near_miss),
-            }
-        )
-
-    def disclose(
-        self,
-        when: datetime,
-        *,
-        student_id: str,
-        recipient_id: str,
-        legal_basis: str,
-        purpose: str,
-        categories: list[str],
-        identifiers: list[str] = ("name",),
-        consent_id: str | None = None,
-        evidence_ref: str | None = None,
-        style: int = 1,
-        finding=None,
-        near_miss=None,
-    ) -> None:
-        self.disclosures.append(
-            {
-                "occurred_at": when,
-                "occurred_at__style": style,
-                "student_id": student_id,
-                "recipient_id": recipient_id,
-                "purpose": purpose,
-                "data_categories": ";".join(categories),
-                "legal_basis": legal_basis,
-                "consent_id": consent_id,
-                "evidence_ref": evidence_ref,
-                "identifiers": ";".join(identifiers),
-                "_week": self.board.window.weeks.index(week_of(when.date())),
-                "plant": self._mark(when, "disclosure", finding, near_miss),
-            }
-        )
-
+    # -- planted rows (access events and disclosures: declare them as Access and Disclosure) ------
     def consent(
         self,
         student_id: str,
@@ -217,11 +148,22 @@ class Access:
 
     def put(self, plan: Plan, when: datetime) -> None:
         actor, student = self.who() if self.who else (_resolve(self.actor), _resolve(self.student))
-        plan.access(
-            when, actor_id=actor, student_id=student, actor_type=self.actor_type, category=self.category,
-            document_id=self.document, action=self.action, source_system=self.source_system,
-            style=self.style, break_glass=self.break_glass, justification=self.justification,
-            finding=self.finding, near_miss=self.near_miss,
+        plan.events.append(
+            {
+                "week": week_of(when.date()),
+                "occurred_at": when,
+                "occurred_at__style": self.style,  # as in write.py (2: written in UTC)
+                "actor_id": actor,
+                "actor_type": self.actor_type,
+                "student_id": student,
+                "action": self.action,
+                "source_system": self.source_system or plan.board.system_of_student(student),
+                "document_id": self.document,
+                "category": self.category,
+                "break_glass": self.break_glass,
+                "justification": self.justification,
+                "plant": plan.mark(when, "access_event", self.finding, self.near_miss),
+            }
         )
 
 
@@ -243,11 +185,21 @@ class Disclosure:
     near_miss: object = None
 
     def put(self, plan: Plan, when: datetime) -> None:
-        plan.disclose(
-            when, student_id=_resolve(self.student), recipient_id=self.recipient, legal_basis=self.basis,
-            purpose=self.purpose, categories=list(self.categories), identifiers=list(self.identifiers),
-            consent_id=self.consent, evidence_ref=self.evidence, finding=self.finding,
-            near_miss=self.near_miss,
+        plan.disclosures.append(
+            {
+                "occurred_at": when,
+                "occurred_at__style": 1,
+                "student_id": _resolve(self.student),
+                "recipient_id": self.recipient,
+                "purpose": self.purpose,
+                "data_categories": ";".join(self.categories),
+                "legal_basis": self.basis,
+                "consent_id": self.consent,
+                "evidence_ref": self.evidence,
+                "identifiers": ";".join(self.identifiers),
+                "_week": plan.board.window.weeks.index(week_of(when.date())),
+                "plant": plan.mark(when, "disclosure", self.finding, self.near_miss),
+            }
         )
 
 
