@@ -57,10 +57,13 @@ def plant_access_shared_account(plan: Plan) -> None:
         plan,
         # Attendance is within the administration role's allowance: only the shared account is wrong.
         Access((DEMO, 1, "08:05"), desk, student, category="attendance",
-               finding=(rule, "high", "the reception desk's shared account viewed attendance (within its role)"),
-               near_miss=("ACCESS-UNINVOLVED", "the role allowance would explain it, but the account is shared")),
+               finding=(rule, "high",
+                        "the reception desk's shared account viewed attendance (within its role)"),
+               near_miss=("ACCESS-UNINVOLVED",
+                          "the role allowance would explain it, but the account is shared")),
         Access((DEMO, 3, "12:30"), desk, student, category="care", break_glass=True,
-               finding=(rule, "high", "shared account opened care data with break glass and no justification"),
+               finding=(rule, "high",
+                        "shared account opened care data with break glass and no justification"),
                near_miss=("ACCESS-BREAK-GLASS-UNJUSTIFIED", "the shared account comes first")),
         Access((-3, 0, "08:20"), desk, student, category="administrative",
                finding=(rule, "high", "shared account viewed administrative data")),
@@ -77,7 +80,8 @@ def plant_access_break_glass(plan: Plan) -> None:
     plant(
         plan,
         Access((DEMO, 2, "13:15"), who=stranger, category="care", break_glass=True,
-               finding=(rule, "high", "break glass on care data without a justification (uninvolved teacher)"),
+               finding=(rule, "high",
+                        "break glass on care data without a justification (uninvolved teacher)"),
                near_miss=("ACCESS-UNINVOLVED", "break glass is judged first")),
         # A justified break glass is listed for review: no finding, not even for the missing involvement.
         Access((DEMO, 0, "11:02"), who=stranger, category="administrative", break_glass=True,
@@ -119,7 +123,8 @@ def plant_access_psych_report(plan: Plan) -> None:
                finding=("ACCESS-BREAK-GLASS-UNJUSTIFIED", "high",
                         "mentor used break glass on a psychological report without a justification"),
                near_miss=(rule, "break glass is judged first")),
-        Access((DEMO, 3, "09:05"), **own, break_glass=True, justification="Crisisoverleg: handelingsadvies nodig",
+        Access((DEMO, 3, "09:05"), **own, break_glass=True,
+               justification="Crisisoverleg: handelingsadvies nodig",
                near_miss=(rule, "justified break glass: no later rule applies")),
     )
 
@@ -144,8 +149,10 @@ def plant_access_psych_report(plan: Plan) -> None:
     )
     plant(
         plan,
-        Access((DEMO, 1, "10:20"), psychologist, student, category="psychological_report", document=other_case,
-               finding=(rule, "critical", "psychologist opened the report of an assessment case they are not in")),
+        Access((DEMO, 1, "10:20"), psychologist, student, category="psychological_report",
+               document=other_case,
+               finding=(rule, "critical",
+                        "psychologist opened the report of an assessment case they are not in")),
         Access((DEMO, 1, "10:30"), psychologist, student, document=no_case,
                near_miss=(rule, "report without a case number: any assessment involvement counts")),
         Access((DEMO, 2, "23:40"), psychologist, student, document=own_case, style=0,
@@ -220,7 +227,8 @@ def plant_access_uninvolved(plan: Plan) -> None:
 
     # A teacher who left before the window is still known (whatever the dates), but involved with nobody.
     staff = board.tables["staff"]
-    former = staff.loc[staff["valid_to"].notna() & (staff["school_id"] == board.school_id(school)), "staff_id"]
+    former = staff.loc[staff["valid_to"].notna() & (staff["school_id"] == board.school_id(school)),
+                       "staff_id"]
     student = partial(any_student, board, school, rng)
     plant(
         plan,

@@ -83,7 +83,8 @@ def plant_access_parent_18plus(plan: Plan) -> None:
                near_miss=(rule, "the evening before the 18th birthday")),
         Access((DEMO, weekday, "00:05"), mother, student, "guardian", category="progress", style=2,
                finding=(rule, "high",
-                        "parent viewed grades on the 18th birthday just after midnight (in UTC still the day before)")),
+                        ("parent viewed grades on the 18th birthday just after midnight "
+                         "(in UTC still the day before)"))),
     )
 
     # An adult student who allowed one parent (by name) to see the whole file; the consent lists a
@@ -101,7 +102,8 @@ def plant_access_parent_18plus(plan: Plan) -> None:
         Access((DEMO, 1, "19:50"), other, adult, "guardian", category="progress",
                finding=(rule, "high", "the adult student's consent names the other parent")),
         Access((DEMO, 2, "22:10"), guardian, adult, "guardian", category="progress",
-               finding=("ACCESS-GUARDIAN-NOT-LINKED", "high", "a guardian of another family viewed an adult student"),
+               finding=("ACCESS-GUARDIAN-NOT-LINKED", "high",
+                        "a guardian of another family viewed an adult student"),
                near_miss=(rule, "not linked comes first")),
         Access((-2, 0, "20:00"), other, adult, "guardian", category="attendance",
                finding=(rule, "high", "parent viewed an adult student's attendance")),
@@ -118,16 +120,20 @@ def plant_access_parent_16plus(plan: Plan) -> None:
 
     # Turning 16 in the demo week: care data the evening before is fine, just after midnight is not.
     weekday = birthday_weekday(board, 16, (2, 3, 1))
-    student, (father, mother) = family(board, school, born_turning(window.day(DEMO, weekday), 16), "Milan Kaya",
+    student, (father, mother) = family(board, school, born_turning(window.day(DEMO, weekday), 16),
+                                       "Milan Kaya",
                                        ("parent", True, "Kaya, Thijs"), ("parent", True, "Kaya, Ayşe"))
     plant(
         plan,
         Access((DEMO, weekday - 1, "23:50"), father, student, "guardian", category="care", style=0,
-               near_miss=(rule, "care data the day before the 16th birthday (late evening, bare local time)")),
+               near_miss=(rule,
+                          "care data the day before the 16th birthday (late evening, bare local time)")),
         Access((DEMO, weekday, "00:15"), father, student, "guardian", category="care", style=2,
-               finding=(rule, "high", "care data (special category) just after midnight on the 16th birthday")),
+               finding=(rule, "high",
+                        "care data (special category) just after midnight on the 16th birthday")),
         Access((DEMO, weekday, "19:00"), mother, student, "guardian", category="educational_report",
-               finding=(rule, "medium", "educational report of a 16-year-old (outside what a parent may see)")),
+               finding=(rule, "medium",
+                        "educational report of a 16-year-old (outside what a parent may see)")),
     )
 
     # A 17-year-old with a foster parent (no authority) and a guardian (voogd). The student allowed
@@ -138,13 +144,15 @@ def plant_access_parent_16plus(plan: Plan) -> None:
     signed = window.start - timedelta(days=30)
     plan.consent(teen, teen, "student", signed, purpose="parent_access", categories=None, recipient_id=voogd,
                  form="digital_signature")
-    plan.consent(teen, foster, "guardian", signed, purpose="parent_access", categories=None, recipient_id=foster)
+    plan.consent(teen, foster, "guardian", signed, purpose="parent_access", categories=None,
+                 recipient_id=foster)
     plant(
         plan,
         Access((DEMO, 1, "18:30"), voogd, teen, "guardian", category="medical",
                near_miss=(rule, "the 17-year-old allowed this guardian to see the whole file")),
         Access((DEMO, 2, "18:35"), foster, teen, "guardian", category="care",
-               finding=(rule, "high", ("foster parent viewed care data of a 17-year-old; their own parent_access "
+               finding=(rule, "high",
+                        ("foster parent viewed care data of a 17-year-old; their own parent_access "
                                        "consent does not count")),
                near_miss=("ACCESS-PARENT-NO-AUTHORITY", "the 16/17 rule comes first")),
         Access((DEMO, 3, "18:40"), foster, teen, "guardian", category="administrative",
@@ -178,9 +186,11 @@ def plant_access_parent_no_authority(plan: Plan) -> None:
         Access((DEMO, 1, "20:07"), foster, foster_child, "guardian", category="progress",
                near_miss=(rule, "foster parent viewed progress (allowed without authority)")),
         Access((DEMO, 2, "21:15"), parent, child, "guardian", category="administrative",
-               finding=(rule, "medium", "parent whose authority ended before the week viewed administrative data")),
+               finding=(rule, "medium",
+                        "parent whose authority ended before the week viewed administrative data")),
         Access((-3, 2, "19:00"), foster, foster_child, "guardian", category="medical",
-               finding=(rule, "medium", "foster parent without authority viewed medical data (earlier week)")),
+               finding=(rule, "medium",
+                        "foster parent without authority viewed medical data (earlier week)")),
     )
 
 
@@ -206,12 +216,15 @@ def plant_leap_day_access(plan: Plan) -> None:
         born_leap = {"actor": parent, "student": student, "actor_type": "guardian"}
         if day != window.holiday:
             plant(plan, Access(datetime.combine(day, time(12)), **born_leap, category="care",
-                               finding=("ACCESS-PARENT-16PLUS", "high", "born on 29 February: still 17 on 28 February"),
-                               near_miss=("ACCESS-PARENT-18PLUS", "18 only on 1 March (default leap-day convention)")))
+                               finding=("ACCESS-PARENT-16PLUS", "high",
+                                        "born on 29 February: still 17 on 28 February"),
+                               near_miss=("ACCESS-PARENT-18PLUS",
+                                          "18 only on 1 March (default leap-day convention)")))
         march_1 = day + timedelta(days=1)
         if march_1 <= window.end and march_1 != window.holiday:
             plant(plan, Access(datetime.combine(march_1, time(12)), **born_leap, category="progress",
-                               finding=("ACCESS-PARENT-18PLUS", "high", "born on 29 February: 18 on 1 March")))
+                               finding=("ACCESS-PARENT-18PLUS", "high",
+                                        "born on 29 February: 18 on 1 March")))
 
 
 PLANTS = (

@@ -62,7 +62,8 @@ def plant_processor_no_agreement(plan: Plan) -> None:
     _processor(plan, "rcp-nimbus", "Cloudopslag Nimbus")
     plant(plan, _send(plan, (DEMO, 1, "07:45"), "rcp-nimbus", ["administrative", "progress"],
                       identifiers=["name", "student_number"],
-                      finding=("PROCESSOR-NO-AGREEMENT", "high", "processor without any processor agreement")))
+                      finding=("PROCESSOR-NO-AGREEMENT", "high",
+                               "processor without any processor agreement")))
 
 
 def plant_processor_agreement_not_in_force(plan: Plan) -> None:
@@ -75,7 +76,8 @@ def plant_processor_agreement_not_in_force(plan: Plan) -> None:
     _processor(plan, "rcp-tijdvak", "Roosterapp Tijdvak")
     _agreement(plan, "vwo-tijdvak-concept", "rcp-tijdvak", None, start - timedelta(days=60), None)
     _processor(plan, "rcp-peiling", "Enquêtetool Peiling")
-    _agreement(plan, "vwo-peiling-2022", "rcp-peiling", start - timedelta(days=800), start - timedelta(days=790),
+    _agreement(plan, "vwo-peiling-2022", "rcp-peiling", start - timedelta(days=800),
+               start - timedelta(days=790),
                start - timedelta(days=45))
     _processor(plan, "rcp-sprint", "Oefenplatform Sprint")
     _agreement(plan, "vwo-sprint-pilot", "rcp-sprint", monday - timedelta(days=3), monday, wednesday)
@@ -103,7 +105,8 @@ def plant_processor_scope(plan: Plan) -> None:
     # and lacks its deletion clause (unknown), so it is incomplete in the demo week only.
     monday = window.day(DEMO, 0)
     _processor(plan, "rcp-cijfers", "Cijferanalyse Inzicht")
-    _agreement(plan, "vwo-inzicht-2026", "rcp-cijfers", monday - timedelta(days=7), monday, None, categories=None,
+    _agreement(plan, "vwo-inzicht-2026", "rcp-cijfers", monday - timedelta(days=7), monday, None,
+               categories=None,
                deletion=None, note="agreement without a deletion clause (unknown)")
     plant(
         plan,
@@ -111,7 +114,8 @@ def plant_processor_scope(plan: Plan) -> None:
         _send(plan, (DEMO, 0, "11:20"), "rcp-toets", ["progress", "attendance"],
               finding=(rule, "medium", "attendance is not covered by the test platform's agreements")),
         _send(plan, (DEMO, 1, "11:25"), "rcp-toets", ["progress", "medical"],
-              finding=(rule, "high", "medical data (special) is not covered by the test platform's agreements")),
+              finding=(rule, "high",
+                       "medical data (special) is not covered by the test platform's agreements")),
         _send(plan, (DEMO, 1, "11:30"), "rcp-toets", ["administrative", "progress"],
               near_miss=(rule, "two agreements in force cover the categories together")),
         # A school system's agreement covers care but not images: the uncovered category decides.
@@ -145,7 +149,8 @@ def plant_processor_not_pseudonymised(plan: Plan) -> None:
               finding=(rule, "high", "citizen service number (BSN) sent to the content supplier")),
         _send(plan, (DEMO, 2, "08:20"), chain, ["progress", "images"], ["name", "eck_id"],
               finding=[(rule, "medium", "name sent to the content supplier, with photos"),
-                       ("PROCESSOR-SCOPE", "medium", "photos are not covered by the content supplier's agreement")]),
+                       ("PROCESSOR-SCOPE", "medium",
+                        "photos are not covered by the content supplier's agreement")]),
         _send(plan, (DEMO, 3, "08:25"), chain, ["progress"], ["eck_id", "student_number"],
               near_miss=(rule, "only the ECK iD and the school's own student number")),
         _send(plan, (DEMO, 3, "08:30"), chain, ["progress"], ["name", "student_number"], student=no_eck,
@@ -166,13 +171,15 @@ def plant_processor_agreement_standing(plan: Plan) -> None:
     start, sunday = window.start, window.end
 
     _processor(plan, "rcp-postduif", "Nieuwsbriefdienst Postduif")
-    _agreement(plan, "vwo-postduif-2024", "rcp-postduif", start - timedelta(days=300), start - timedelta(days=290),
+    _agreement(plan, "vwo-postduif-2024", "rcp-postduif", start - timedelta(days=300),
+               start - timedelta(days=290),
                None, breach=False, note="no data-breach notification clause")
     # The renewed draft lacks both clauses but is not signed: not in force, no finding.
     _agreement(plan, "vwo-postduif-2026-concept", "rcp-postduif", None, start - timedelta(days=10), None,
                breach=None, deletion=None)
     plan.standing(window.weeks[-1], "agreement", "vwo-postduif-2026-concept",
-                  near_miss=("PROCESSOR-AGREEMENT-INCOMPLETE", "an unsigned draft lacking clauses is not in force"))
+                  near_miss=("PROCESSOR-AGREEMENT-INCOMPLETE",
+                             "an unsigned draft lacking clauses is not in force"))
 
     # Renewal horizon: the last day that still counts, the first that does not, and an agreement that
     # expires soon in every week and also lacks its deletion clause.
@@ -180,11 +187,13 @@ def plant_processor_agreement_standing(plan: Plan) -> None:
     _processor(plan, "rcp-bladwijzer", "Leesapp Bladwijzer")
     _agreement(plan, "vwo-bladwijzer-2025", "rcp-bladwijzer", signed, valid_from, sunday + timedelta(days=60))
     _processor(plan, "rcp-rekenmaatje", "Rekenmaatje Online")
-    _agreement(plan, "vwo-rekenmaatje-2025", "rcp-rekenmaatje", signed, valid_from, sunday + timedelta(days=61))
+    _agreement(plan, "vwo-rekenmaatje-2025", "rcp-rekenmaatje", signed, valid_from,
+               sunday + timedelta(days=61))
     plan.standing(window.weeks[-1], "agreement", "vwo-rekenmaatje-2025",
                   near_miss=("PROCESSOR-AGREEMENT-EXPIRING", "valid_to is the week's Sunday plus 61 days"))
     _processor(plan, "rcp-agenda", "Schoolagenda Plus")
-    _agreement(plan, "vwo-agenda-2023", "rcp-agenda", start - timedelta(days=700), start - timedelta(days=690),
+    _agreement(plan, "vwo-agenda-2023", "rcp-agenda", start - timedelta(days=700),
+               start - timedelta(days=690),
                sunday + timedelta(days=5), deletion=False, note="no delete-or-return clause")
 
 

@@ -44,8 +44,8 @@ def _share(
     if rule:
         severity = "info" if rule == "SHARE-CONSENT-AGE-TRANSITION" else disclosure_severity(categories)
         finding = (rule, severity, note)
-    return Disclosure(at, student_id, recipient_id, "consent", categories, purpose, ["name", "student_number"],
-                      consent_id, finding=finding, near_miss=near_miss)
+    return Disclosure(at, student_id, recipient_id, "consent", categories, purpose,
+                      ["name", "student_number"], consent_id, finding=finding, near_miss=near_miss)
 
 
 def _child(plan: Plan, years: int, name: str, parent: str, days: int = 100) -> tuple[str, str]:
@@ -110,7 +110,8 @@ def plant_share_no_consent(plan: Plan) -> None:
         photos((DEMO, 3, "15:03"), anyone, "TST-X0404", "consent_id that is unknown"),
         Disclosure((DEMO, 3, "16:20"), anyone, "rcp-bijles", "consent", ["progress", "care"], "tutoring",
                    ["name", "student_number"],
-                   finding=(rule, "critical", "care data (special category) disclosed on consent without a consent_id")),
+                   finding=(rule, "critical",
+                            "care data (special category) disclosed on consent without a consent_id")),
         photos((-2, 0, "10:00"), anyone, None, "consent basis without a consent_id (earlier week)"),
     )
 
@@ -123,7 +124,8 @@ def plant_share_consent_invalid_form(plan: Plan) -> None:
     rule = "SHARE-CONSENT-INVALID-FORM"
     student, parent = _child(plan, 13, "Julia Smit", "Smit, Kees")
     verbal = _tutoring(plan, student, parent, window.start - timedelta(days=60), form="verbal")
-    implied = _tutoring(plan, student, parent, window.day(DEMO, 3), form="implied", categories=["progress", "care"])
+    implied = _tutoring(plan, student, parent, window.day(DEMO, 3), form="implied",
+                        categories=["progress", "care"])
     plant(
         plan,
         _share((DEMO, 0, "10:00"), student, verbal, rule=rule, note="consent given by telephone (verbal)"),
@@ -137,7 +139,8 @@ def plant_share_consent_invalid_form(plan: Plan) -> None:
                                purpose="school_photos", categories=["images"], recipient_id="rcp-foto",
                                form="opt_out")
         plant(plan, _share((-3, 1, "13:00"), student, opt_out, ["images"], purpose="school_photos",
-                           recipient_id="rcp-foto", rule=rule, note="photos on an opt-out (silence is no consent)"))
+                           recipient_id="rcp-foto", rule=rule,
+                           note="photos on an opt-out (silence is no consent)"))
 
 
 # -- SHARE-CONSENT-AFTER ------------------------------------------------------------------------
@@ -173,8 +176,10 @@ def plant_share_consent_withdrawn(plan: Plan) -> None:
                      valid_until=monday - timedelta(days=5))
     plant(
         plan,
-        _share((DEMO, 1, "11:00"), student, on_the_day, rule=rule, note="consent withdrawn on the day of the share"),
-        _share((DEMO, 2, "11:00"), student, next_day, near_miss=(rule, "consent withdrawn the day after the share")),
+        _share((DEMO, 1, "11:00"), student, on_the_day, rule=rule,
+               note="consent withdrawn on the day of the share"),
+        _share((DEMO, 2, "11:00"), student, next_day,
+               near_miss=(rule, "consent withdrawn the day after the share")),
         _share((DEMO, 0, "14:30"), student, both, rule=rule,
                note="consent withdrawn (and expired) before the share: withdrawal is judged first",
                near_miss=("SHARE-CONSENT-EXPIRED", "withdrawal is judged first")),
@@ -194,10 +199,12 @@ def plant_share_consent_expired(plan: Plan) -> None:
     plant(
         plan,
         _share((DEMO, 2, "09:30"), student, expired, rule=rule, note="consent valid until the day before"),
-        _share((DEMO, 2, "16:45"), student, last_day, near_miss=(rule, "share on the consent's last valid day")),
+        _share((DEMO, 2, "16:45"), student, last_day,
+               near_miss=(rule, "share on the consent's last valid day")),
     )
     if earlier_weeks(plan.board, -2):
-        old = _tutoring(plan, student, parent, given, valid_until=window.day(-2, 0), categories=["progress", "care"])
+        old = _tutoring(plan, student, parent, given, valid_until=window.day(-2, 0),
+                        categories=["progress", "care"])
         plant(plan, _share((-2, 1, "10:40"), student, old, ["care"], rule=rule,
                            note="care data on an expired consent (earlier week)"))
 
@@ -211,7 +218,8 @@ def plant_share_consent_wrong_party(plan: Plan) -> None:
     # A 17-year-old decides; the parent signed when they were already 16. (The recipient is wrong too:
     # the party is judged first.)
     teen, parent = _child(plan, 17, "Anouk Mulder", "Mulder, Finn")
-    by_parent = _tutoring(plan, teen, parent, window.day(DEMO, 0) - timedelta(days=60), recipient_id="rcp-foto")
+    by_parent = _tutoring(plan, teen, parent, window.day(DEMO, 0) - timedelta(days=60),
+                          recipient_id="rcp-foto")
     # A child under 16: a foster parent (no authority) signed; the voogd signed before the guardianship.
     placed = window.start - timedelta(days=200)
     child, (foster,) = family(board, main_school(board), born_aged(board, 12, 30), "Fatima Koç",
@@ -266,7 +274,8 @@ def plant_share_consent_scope(plan: Plan) -> None:
     rule = "SHARE-CONSENT-SCOPE"
     student, parent = _child(plan, 14, "Daan Bos", "Bos, Emma", days=250)
     consent = _tutoring(plan, student, parent, window.start - timedelta(days=45))
-    anyone = plan.consent(student, parent, "guardian", window.start - timedelta(days=45), purpose="school_photos",
+    anyone = plan.consent(student, parent, "guardian", window.start - timedelta(days=45),
+                          purpose="school_photos",
                           categories=["images"])
     plant(
         plan,
@@ -278,7 +287,8 @@ def plant_share_consent_scope(plan: Plan) -> None:
                note="medical data that the consent does not list"),
         _share((DEMO, 3, "15:40"), student, consent, ["attendance"], purpose="  TUTORING ",
                near_miss=(rule, "purpose in other case and spacing, a listed category")),
-        _share((DEMO, 3, "15:50"), student, anyone, ["images"], purpose="school_photos", recipient_id="rcp-foto",
+        _share((DEMO, 3, "15:50"), student, anyone, ["images"], purpose="school_photos",
+               recipient_id="rcp-foto",
                near_miss=(rule, "a consent without recipient covers any recipient")),
         _share((-3, 2, "15:00"), student, consent, ["images"], rule=rule,
                note="photos on a tutoring consent (earlier week)"),
@@ -315,9 +325,10 @@ def plant_share_exception_unsupported(plan: Plan) -> None:
     rule = "SHARE-EXCEPTION-UNSUPPORTED"
 
     def disclose(at, recipient, basis, categories, note, evidence=None, near_miss=False) -> Disclosure:
-        outcome = {"near_miss": (rule, note)} if near_miss else {"finding": (rule, disclosure_severity(categories), note)}
+        finding = None if near_miss else (rule, disclosure_severity(categories), note)
         return Disclosure(at, anyone, recipient, basis, categories, identifiers=["name", "student_number"],
-                          evidence=evidence, **outcome)
+                          evidence=evidence, finding=finding,
+                          near_miss=(rule, note) if near_miss else None)
 
     friday = 4 if window.day(DEMO, 4) != window.holiday else 3
     plant(
