@@ -79,7 +79,7 @@ class Plan:
         for rule_id, note in _as_list(near_miss):
             self._record("near_miss", rule_id, "", week, subject_type, note, subject_id)
 
-    # -- planted rows (access events and disclosures: declare them as Access and Disclosure) ------
+    # -- planted reference rows (access events and disclosures are declared: Access, Disclosure) ---
     def consent(
         self,
         student_id: str,
