@@ -44,9 +44,6 @@ def plant_access_guardian_not_linked(plan: Plan) -> None:
     rule = "ACCESS-GUARDIAN-NOT-LINKED"
     guardian, _ = linked_guardian(board, school, rng)
     stranger = partial(_stranger, plan, guardian, school, rng)
-    plant(plan, Access((DEMO, 1, "20:40"), guardian, stranger, "guardian", category="progress",
-                       finding=(rule, "high", "a parent viewed the grades of a child that is not theirs")))
-
     # A foster placement that ended on the demo week's Monday (the link's valid_to).
     student = board.add_student(school, born_aged(board, 13), "Yara Nguyen")
     foster = board.add_guardian(student, "foster_parent", False, "Dijkstra, Sanne",
@@ -54,6 +51,8 @@ def plant_access_guardian_not_linked(plan: Plan) -> None:
     board.add_guardian(student, "guardian", True, "Bureau Jeugdzorg, voogd Kees Vos")
     plant(
         plan,
+        Access((DEMO, 1, "20:40"), guardian, stranger, "guardian", category="progress",
+               finding=(rule, "high", "a parent viewed the grades of a child that is not theirs")),
         Access((DEMO, 0, "20:10"), foster, student, "guardian", category="progress",
                near_miss=(rule, "foster parent on the last day of the placement")),
         Access((DEMO, 1, "07:30"), foster, student, "guardian", category="progress",
