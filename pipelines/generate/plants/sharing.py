@@ -134,7 +134,7 @@ def plant_share_consent_invalid_form(plan: Plan) -> None:
                note="implied consent (and given a day later) for care data",
                near_miss=("SHARE-CONSENT-AFTER", "the form is judged first")),
     )
-    if earlier_weeks(plan.board, -3):
+    if earlier_weeks(plan.board, -3):  # its own consent, made only when the window holds the week
         opt_out = plan.consent(student, parent, "guardian", window.start - timedelta(days=90),
                                purpose="school_photos", categories=["images"], recipient_id="rcp-foto",
                                form="opt_out")
@@ -202,7 +202,7 @@ def plant_share_consent_expired(plan: Plan) -> None:
         _share((DEMO, 2, "16:45"), student, last_day,
                near_miss=(rule, "share on the consent's last valid day")),
     )
-    if earlier_weeks(plan.board, -2):
+    if earlier_weeks(plan.board, -2):  # its own consent, made only when the window holds the week
         old = _tutoring(plan, student, parent, given, valid_until=window.day(-2, 0),
                         categories=["progress", "care"])
         plant(plan, _share((-2, 1, "10:40"), student, old, ["care"], rule=rule,
