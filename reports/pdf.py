@@ -59,10 +59,9 @@ class PdfProcess:
         self._process = subprocess.Popen(
             [sys.executable, "-P", __file__],
             stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE,  # its messages (WeasyPrint's warnings) go where this process's go
         )
-        self._output: tuple[bytes, bytes] | None = None
+        self._pdf: bytes | None = None
         self._reader: threading.Thread | None = None
 
     def render(self, html: str, source_date_epoch: int | None) -> None:
@@ -71,7 +70,7 @@ class PdfProcess:
         request = f"{epoch}\n{html}".encode(errors="surrogatepass")
 
         def exchange() -> None:
-            self._output = self._process.communicate(request)
+            self._pdf, _ = self._process.communicate(request)
 
         # communicate() in a thread: writing a large HTML and reading the PDF must not block this process
         self._reader = threading.Thread(target=exchange, daemon=True)
@@ -80,15 +79,9 @@ class PdfProcess:
     def result(self) -> bytes:
         assert self._reader is not None, "render() first"
         self._reader.join()
-        assert self._output is not None
-        pdf, errors = self._output
-        if self._process.returncode != 0 or not pdf.startswith(b"%PDF"):
-            message = errors.decode(errors="replace").strip().splitlines()
-            raise RuntimeError(
-                f"the PDF renderer failed (exit status {self._process.returncode}): "
-                f"{message[-1] if message else 'no message'}"
-            )
-        return pdf
+        if self._process.returncode != 0 or not (self._pdf or b"").startswith(b"%PDF"):
+            raise RuntimeError(f"the PDF renderer failed (exit status {self._process.returncode}), see its messages")
+        return self._pdf
 
     def close(self) -> None:
         if self._process.poll() is None:
@@ -96,7 +89,7 @@ class PdfProcess:
         if self._reader is not None:
             self._reader.join()
         self._process.wait()
-        for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
+        for stream in (self._process.stdin, self._process.stdout):
             if stream and not stream.closed:
                 stream.close()
 
