@@ -3,8 +3,9 @@
     python -m pipelines.bench.stage STAGE --db FILE [--landing DIR] [--week W] [--out DIR] [--source FILE]
 
 prints one JSON line: {"stage", "seconds" (the stage's own work), "process_seconds",
-"process_cpu_seconds", "peak_rss_mb", ...}.
-Peak memory is the process's maximum resident set (getrusage), so it counts Python, pandas and DuckDB.
+"process_cpu_seconds" (with that of the processes it started), "peak_rss_mb", ...}.
+Peak memory is the process's maximum resident set (getrusage), so it counts Python, pandas and DuckDB;
+"child_peak_rss_mb" is the largest of the processes it started (the reports' PDF process), if any.
 
 Stages:
     generate      `schoolaudit generate` with the size's flags (--generate-args, JSON list)
@@ -48,13 +49,16 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     result = STAGES[args.stage](args)
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    # the processes the stage started (the reports' PDF process), once ended
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = {
         "stage": args.stage,
         **result,
         "process_seconds": round(time.perf_counter() - started, 3),
         # CPU time says more than wall time on a machine shared with other work
-        "process_cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
+        "process_cpu_seconds": round(usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime, 3),
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        **({"child_peak_rss_mb": round(children.ru_maxrss / 1024, 1)} if children.ru_maxrss else {}),
     }
     print(json.dumps(result), flush=True)
     return 0
