@@ -7,7 +7,9 @@ values (frame_sql); the lines carrying a value it finds unexpected become quaran
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
@@ -176,7 +178,9 @@ def frame_sql(feed: Feed, table: str = "_stage") -> str:
 
 
 class Validator:
-    """Runs the generated suites. GX is imported and set up once, on first use (its import is slow)."""
+    """Runs the generated suites in a thread of its own: GX is imported and set up once, on first use
+    or when `prepare` says it will be needed (its import takes seconds), and judges one batch while
+    the caller stages or loads another in DuckDB, which releases the GIL."""
 
     def __init__(self):
         self._batch_definition = None
@@ -186,38 +190,35 @@ class Validator:
         # whose values were all judged before needs no GX run; GX's fixed cost per run (about 0.1 s)
         # is most of what it costs, and files of one feed mostly repeat the same shapes.
         self._verdicts: dict[Check, dict[str | None, bool]] = {}
+        self._worker: ThreadPoolExecutor | None = None
+        self._worker_pid: int | None = None
+
+    def prepare(self) -> None:
+        """Import and set up GX in the background: call it once a batch to validate is known to come."""
+        self._thread().submit(self._batches)
+
+    def judge(self, con, feed: Feed) -> Future:
+        """Start judging the staged batch (`_stage`): its frame is read now, GX judges it in the
+        background. The future's result: (check, the unexpected values) of each check some value fails."""
+        frame = con.execute(frame_sql(feed)).df()
+        if frame.empty:
+            done: Future = Future()
+            done.set_result([])
+            return done
+        return self._thread().submit(self._unexpected, frame, feed)
 
     def validate(self, con, feed: Feed) -> None:
         """Validate the staged batch (`_stage`) with the feed's suite; every failing cell goes to
-        `_gx_failures(line, "column", reason, reason_code, expectation)`.
+        `_gx_failures(line, "column", reason, reason_code, expectation)`."""
+        record_failures(con, feed, self.judge(con, feed).result())
 
-        GX judges the distinct values of the batch (frame_sql); DuckDB then finds the lines that carry
-        a value GX found unexpected."""
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE _gx_failures
-               (line BIGINT, "column" VARCHAR, reason VARCHAR, reason_code VARCHAR, expectation VARCHAR)"""
-        )
-        frame = con.execute(frame_sql(feed)).df()
-        if frame.empty:
-            return
-        for check, unexpected in self._unexpected(frame, feed):
-            expression = frame_expression(feed, check.frame_column)
-            where = (
-                f"{expression} IS NULL"
-                if check.kind == "not_null"
-                else f"list_contains($values, {expression})"
-            )
-            con.execute(
-                f"""INSERT INTO _gx_failures
-                    SELECT _line, $column, $reason, $code, $expectation FROM _stage WHERE {where}""",
-                {
-                    "column": check.column,
-                    "reason": check.reason,
-                    "code": check.code,
-                    "expectation": check.expectation,
-                }
-                | ({} if check.kind == "not_null" else {"values": [v for v in unexpected if v is not None]}),
-            )
+    def _thread(self) -> ThreadPoolExecutor:
+        # One thread: GX's state (context, suites, verdicts) is only ever touched by it. A process
+        # forked from this one has no such thread: it starts its own.
+        if self._worker is None or self._worker_pid != os.getpid():
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="great-expectations")
+            self._worker_pid = os.getpid()
+        return self._worker
 
     def _unexpected(self, frame: pd.DataFrame, feed: Feed) -> list[tuple[Check, list]]:
         """(check, the unexpected values) of each check that some value of the frame fails: GX runs
@@ -271,6 +272,29 @@ class Validator:
                 suite.add_expectation(_expectation(gx, check))
             self._suites[feed.name] = suite
         return self._suites[feed.name]
+
+
+def record_failures(con, feed: Feed, unexpected: list[tuple[Check, list]]) -> None:
+    """`_gx_failures(line, "column", reason, reason_code, expectation)`: the lines of `_stage` that carry a
+    value GX found unexpected (Validator.judge), found by DuckDB."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _gx_failures
+           (line BIGINT, "column" VARCHAR, reason VARCHAR, reason_code VARCHAR, expectation VARCHAR)"""
+    )
+    for check, values in unexpected:
+        expression = frame_expression(feed, check.frame_column)
+        where = f"{expression} IS NULL" if check.kind == "not_null" else f"list_contains($values, {expression})"
+        con.execute(
+            f"""INSERT INTO _gx_failures
+                SELECT _line, $column, $reason, $code, $expectation FROM _stage WHERE {where}""",
+            {
+                "column": check.column,
+                "reason": check.reason,
+                "code": check.code,
+                "expectation": check.expectation,
+            }
+            | ({} if check.kind == "not_null" else {"values": [v for v in values if v is not None]}),
+        )
 
 
 def _distinct(values) -> list[str | None]:
