@@ -159,7 +159,7 @@ def frame_expression(feed: Feed, frame_column: str) -> str:
     name = frame_column.removesuffix(LOWER_SUFFIX)
     value = f"lower({ident(name)})" if frame_column != name else ident(name)
     reading = [check for check in checks_for(feed) if check.frame_column == frame_column]
-    if all(check.kind == "not_null" for check in reading):
+    if _presence_only(feed, frame_column):
         return f"CASE WHEN {value} IS NULL THEN NULL ELSE '' END"
     if any(check.pattern in PATTERNS.values() for check in reading):
         return f"translate({value}, '123456789', '000000000')"
@@ -171,10 +171,29 @@ def frame_columns(feed: Feed) -> list[str]:
 
 
 def frame_sql(feed: Feed, table: str = "_stage") -> str:
-    """The frame GX validates: each distinct combination of checked values (see frame_expression) once,
-    with how many rows carry it. Its size, not the batch's, is what GX costs."""
-    selected = [f"{frame_expression(feed, c)} AS {ident(c)}" for c in frame_columns(feed)]
-    return f"SELECT {', '.join(selected)}, count(*) AS _rows FROM {table} GROUP BY ALL"
+    """The frame GX validates: each distinct value of each of its columns (see frame_expression) at
+    least once. Every check reads one column and judges each value on its own (a column map
+    expectation), so a row of the frame need not be a row of the batch: each column holds its distinct
+    values, the shorter ones repeating their first value. Its size, not the batch's, is what GX costs."""
+    columns = frame_columns(feed)
+    lists = []
+    for column in columns:
+        expression = frame_expression(feed, column)
+        name = column.removesuffix(LOWER_SUFFIX)
+        # A column read for more than presence: the expression of its distinct values, which are far
+        # fewer than the rows (a week's timestamps repeat; the expression is the costly part).
+        source = table if _presence_only(feed, column) else f"(SELECT DISTINCT {ident(name)} FROM {table})"
+        lists.append(f"(SELECT list(DISTINCT {expression}) FROM {source}) AS {ident(column)}")
+    longest = f"greatest({', '.join(f'coalesce(len({ident(c)}), 0)' for c in columns)})"
+    picked = [f"{ident(c)}[least(i, len({ident(c)}))] AS {ident(c)}" for c in columns]
+    return (
+        f"SELECT {', '.join(picked)} FROM (SELECT {', '.join(lists)}) distinct_values, "
+        f"range(1, {longest} + 1) t(i)"
+    )
+
+
+def _presence_only(feed: Feed, frame_column: str) -> bool:
+    return all(check.kind == "not_null" for check in checks_for(feed) if check.frame_column == frame_column)
 
 
 class Validator:
@@ -237,20 +256,31 @@ class Validator:
         return [(check, unexpected) for check, unexpected in found if unexpected]
 
     def _failed(self, frame: pd.DataFrame, feed: Feed) -> list[tuple[Check, list]]:
-        """(check, the unexpected values) of each expectation the frame fails."""
-        batch = self._batches().get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(self._suite(feed), result_format={"result_format": "COMPLETE"})
+        """(check, the unexpected values) of each expectation the frame fails.
+
+        GX lists at most MAX_RESULT_RECORDS unexpected values per expectation, so it judges the frame
+        that many rows at a time (one run for nearly every file: its frame is its distinct values)."""
+        from great_expectations.constants import MAX_RESULT_RECORDS
+
         checks = {(c.kind, c.frame_column): c for c in checks_for(feed)}
-        failed = []
-        for outcome in result.results:
-            if _raised(outcome.exception_info):
-                raise RuntimeError(f"Great Expectations failed on {feed.name}: {outcome.exception_info}")
-            if outcome.success:
-                continue
-            meta = outcome.expectation_config.meta
-            check = checks[(meta["kind"], outcome.expectation_config.kwargs["column"])]
-            failed.append((check, list(outcome.result.get("unexpected_list") or [])))
-        return failed
+        failed: dict[Check, list] = {}
+        for start in range(0, len(frame), MAX_RESULT_RECORDS):
+            part = frame.iloc[start : start + MAX_RESULT_RECORDS]
+            batch = self._batches().get_batch(batch_parameters={"dataframe": part})
+            # BASIC lists the unexpected values as COMPLETE does, without the row indexes GX would
+            # also gather; at most the part's rows are unexpected.
+            result = batch.validate(
+                self._suite(feed), result_format={"result_format": "BASIC", "partial_unexpected_count": len(part)}
+            )
+            for outcome in result.results:
+                if _raised(outcome.exception_info):
+                    raise RuntimeError(f"Great Expectations failed on {feed.name}: {outcome.exception_info}")
+                if outcome.success:
+                    continue
+                meta = outcome.expectation_config.meta
+                check = checks[(meta["kind"], outcome.expectation_config.kwargs["column"])]
+                failed.setdefault(check, []).extend(outcome.result.get("partial_unexpected_list") or [])
+        return list(failed.items())
 
     def _batches(self):
         if self._batch_definition is None:
