@@ -1,6 +1,8 @@
 """The checks are generated from the contract, and their patterns mean the same in GX (Python) and DuckDB."""
 
+import os
 import re
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -170,3 +172,27 @@ def test_every_unexpected_value_is_found_beyond_what_gx_lists_at_once():
     Validator().validate(con, FEEDS["schools"])
     failed = con.execute("SELECT count(*), count(DISTINCT line) FROM _gx_failures WHERE reason_code = 'unknown_code'")
     assert failed.fetchone() == (350, 350)
+
+
+def test_great_expectations_is_imported_only_when_a_file_is_new(tmp_path):
+    # GX's import takes seconds: an ingest that finds nothing new must not pay it.
+    import subprocess
+    import sys
+
+    landing = tmp_path / "landing"
+    (landing / "schools").mkdir(parents=True)
+    (landing / "schools" / "schools.csv").write_text("school_id,name,sector,board_id\n10AD,De Linde,PO,\n")
+    script = (
+        "import sys; from pathlib import Path; from pipelines.ingest import ingest_landing; "
+        "from pipelines.settings import Settings; from pipelines.warehouse import connect; "
+        f"r = ingest_landing(connect({str(tmp_path / 'w.duckdb')!r}), Path({str(landing)!r}), Settings()); "
+        "print(r.files_loaded, 'great_expectations' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    def ingest_in_new_process() -> str:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+        return done.stdout.strip()
+
+    assert ingest_in_new_process() == "1 True"
+    assert ingest_in_new_process() == "0 False"
