@@ -8,6 +8,7 @@ writes into out/reports/2026-W47/, every file owner-only. The week's set is repl
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 from checks.registry import load_catalogue
@@ -20,6 +21,7 @@ from reports.files import replaced_folder, write_bytes_atomic, write_text_atomic
 from reports.i18n import LANGUAGES, Translator
 from reports.late_data import record_report
 from reports.outputs import write_coverage_csv, write_findings_csv, write_quarantine_csv
+from reports.pdf import PdfProcess
 from reports.render import created_timestamp, html_to_pdf, render_html, resolve_source_date_epoch
 
 __all__ = ["LANGUAGES", "ReportError", "write_outputs"]
@@ -57,25 +59,35 @@ def write_outputs(
     t = Translator(lang)
     rules = load_catalogue()
     folder = Path(out_dir) / week
-    decision_tables.register(con)  # the store as it is now: every decision made so far counts
-    contexts = {
-        "privacy-officer": privacy_officer_context(con, week, monday, sunday, rules, t, settings),
-        "council-summary": council_context(con, week, sunday, rules, t, settings),
-    }
     created = created_timestamp(source_date_epoch)
-    with replaced_folder(folder) as staging:
-        written = [
-            write_findings_csv(con, week, staging / "findings.csv", rules, t),
-            write_coverage_csv(con, week, staging / "coverage.csv", rules),
-            write_quarantine_csv(con, staging / "quarantine.csv"),
-        ]
-        faults.reached("report-file")
-        for name in REPORTS:
-            html = render_html(f"{name}.html", t, created, **contexts[name])
-            written.append(write_text_atomic(staging / f"{name}.html", html))
+    # The officer's PDF is the long one: it is laid out in a process of its own, started first so that
+    # it has imported WeasyPrint by the time its HTML is ready, while this one does the rest of the set.
+    with closing(PdfProcess()) as officer_pdf:
+        decision_tables.register(con)  # the store as it is now: every decision made so far counts
+        html = {
+            "privacy-officer": render_html(
+                "privacy-officer.html", t, created,
+                **privacy_officer_context(con, week, monday, sunday, rules, t, settings),
+            ),
+        }
+        officer_pdf.render(html["privacy-officer"], source_date_epoch)
+        html["council-summary"] = render_html(
+            "council-summary.html", t, created, **council_context(con, week, sunday, rules, t, settings)
+        )
+        pdf = {"council-summary": html_to_pdf(html["council-summary"], source_date_epoch)}
+        with replaced_folder(folder) as staging:
+            written = [
+                write_findings_csv(con, week, staging / "findings.csv", rules, t),
+                write_coverage_csv(con, week, staging / "coverage.csv", rules),
+                write_quarantine_csv(con, staging / "quarantine.csv"),
+            ]
             faults.reached("report-file")
-            written.append(write_bytes_atomic(staging / f"{name}.pdf", html_to_pdf(html, source_date_epoch)))
-            faults.reached("report-file")
+            pdf["privacy-officer"] = officer_pdf.result()
+            for name in REPORTS:
+                written.append(write_text_atomic(staging / f"{name}.html", html[name]))
+                faults.reached("report-file")
+                written.append(write_bytes_atomic(staging / f"{name}.pdf", pdf[name]))
+                faults.reached("report-file")
     # After the swap: a run killed before this line has not reported the week, and the next one will.
     record_report(con, week, lang)
     return [folder / path.name for path in written]

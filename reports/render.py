@@ -1,11 +1,9 @@
 """HTML from Jinja2 templates (autoescaped, unsafe characters shown as markers), and PDF from that same HTML
-with WeasyPrint."""
+with WeasyPrint (reports.pdf)."""
 
 from __future__ import annotations
 
 import os
-import threading
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +12,9 @@ import jinja2
 
 from pipelines.safe_text import neutralise
 from reports.i18n import Translator
+from reports.pdf import html_to_pdf
+
+__all__ = ["created_timestamp", "environment", "html_to_pdf", "render_html", "resolve_source_date_epoch"]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -66,36 +67,3 @@ def created_timestamp(source_date_epoch: int | None) -> str:
         else datetime.now(UTC).replace(microsecond=0)
     )
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-_ENVIRONMENT_LOCK = threading.Lock()
-
-
-@contextmanager
-def _source_date_in_environment(source_date_epoch: int | None):
-    """fontTools stamps every font subset it writes into the PDF with the time of writing, unless
-    SOURCE_DATE_EPOCH is set: set it for the duration of one render, then put back what was there."""
-    if source_date_epoch is None:
-        yield
-        return
-    with _ENVIRONMENT_LOCK:
-        before = os.environ.get("SOURCE_DATE_EPOCH")
-        os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
-        try:
-            yield
-        finally:
-            if before is None:
-                del os.environ["SOURCE_DATE_EPOCH"]
-            else:
-                os.environ["SOURCE_DATE_EPOCH"] = before
-
-
-def html_to_pdf(html: str, source_date_epoch: int | None = None) -> bytes:
-    """Render with WeasyPrint. Only data: URLs may be fetched: the reports are self-contained, and a
-    value from the inputs must never make the renderer reach out to the network or the disk."""
-    from weasyprint import HTML  # imported here: it is slow to import and only needed for PDFs
-    from weasyprint.urls import URLFetcher
-
-    fetcher = URLFetcher(allowed_protocols=("data",))
-    with _source_date_in_environment(source_date_epoch):
-        return HTML(string=html, url_fetcher=fetcher).write_pdf()

@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from awkward_fixtures import FIELDS, FINDING_IDS, SCHOOL_NAMES, build_awkward_warehouse, field_values, marker
@@ -122,9 +123,12 @@ def render(con, lang: str, out: Path, with_pdf: bool = False) -> dict[str, Path]
     """write_outputs into `out`; without PDFs unless asked (each report's PDF replaced by a stub)."""
     with pytest.MonkeyPatch.context() as patch:
         if not with_pdf:
-            patch.setattr(
-                reports, "html_to_pdf", lambda html, source_date_epoch=None: b"%PDF-1.7 (not rendered)"
-            )
+            stub = b"%PDF-1.7 (not rendered)"
+            patch.setattr(reports, "html_to_pdf", lambda html, source_date_epoch=None: stub)
+            # the officer's PDF, laid out in a process of its own (reports.pdf.PdfProcess)
+            patch.setattr(reports, "PdfProcess", lambda: SimpleNamespace(
+                render=lambda html, source_date_epoch: None, result=lambda: stub, close=lambda: None
+            ))
         paths = write_outputs(con, WEEK, out, lang, SETTINGS, source_date_epoch=EPOCH)
     return {path.name: path for path in paths}
 

@@ -26,6 +26,7 @@ from reports import ReportError, write_outputs
 from reports.charts import trend_svg
 from reports.context import council_context, privacy_officer_context
 from reports.i18n import Translator
+from reports.pdf import PdfProcess
 from reports.render import created_timestamp, html_to_pdf, render_html, resolve_source_date_epoch
 
 pytest_plugins = ("report_fixtures",)  # report_catalogue, report_warehouse, report_outputs
@@ -145,6 +146,23 @@ def test_a_pdf_render_leaves_the_environment_as_it_was(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "12345")
     assert html_to_pdf("<p>x</p>", EPOCH) == first
     assert os.environ["SOURCE_DATE_EPOCH"] == "12345"
+
+
+def test_a_pdf_laid_out_in_its_own_process_is_the_one_laid_out_here():
+    html = "<p>Bevinding · <b>\u202eomgekeerd</b></p>"
+    process = PdfProcess()
+    try:
+        process.render(html, EPOCH)
+        assert process.result() == html_to_pdf(html, EPOCH)
+    finally:
+        process.close()
+
+
+def test_a_pdf_process_that_is_not_needed_ends_with_the_run():
+    process = PdfProcess()  # the run fails before the officer's report is ready
+    process.close()
+    with pytest.raises(AssertionError, match="render"):
+        process.result()
 
 
 def test_rewriting_tightens_a_loose_existing_folder(report_warehouse, tmp_path):

@@ -3,8 +3,9 @@
     python -m pipelines.bench.stage STAGE --db FILE [--landing DIR] [--week W] [--out DIR] [--source FILE]
 
 prints one JSON line: {"stage", "seconds" (the stage's own work), "process_seconds",
-"process_cpu_seconds", "peak_rss_mb", ...}.
-Peak memory is the process's maximum resident set (getrusage), so it counts Python, pandas and DuckDB.
+"process_cpu_seconds" (with that of the processes it started), "peak_rss_mb", ...}.
+Peak memory is the process's maximum resident set (getrusage), so it counts Python, pandas and DuckDB;
+"child_peak_rss_mb" is the largest of the processes it started (the reports' PDF process), if any.
 
 Stages:
     generate      `schoolaudit generate` with the size's flags (--generate-args, JSON list)
@@ -48,13 +49,16 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     result = STAGES[args.stage](args)
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    # the processes the stage started (the reports' PDF process), once ended
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = {
         "stage": args.stage,
         **result,
         "process_seconds": round(time.perf_counter() - started, 3),
         # CPU time says more than wall time on a machine shared with other work
-        "process_cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
+        "process_cpu_seconds": round(usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime, 3),
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        **({"child_peak_rss_mb": round(children.ru_maxrss / 1024, 1)} if children.ru_maxrss else {}),
     }
     print(json.dumps(result), flush=True)
     return 0
@@ -90,24 +94,31 @@ def _generate(args) -> dict:
 
 
 def _ingest(args) -> dict:
-    from pipelines.ingest import ingest_landing
+    from pipelines.ingest import ingest_landing, landing
     from pipelines.settings import Settings
 
-    # The access-log files' own time: from the previous file's progress line to theirs (GX's import
-    # falls to the first file of the landing folder, not an access log).
+    # The access-log files' own time: staging and loading them. A file is staged ahead of its load
+    # (while Great Expectations imports or judges the one before), so both steps are timed where they
+    # run; GX's import, in a thread of its own, falls to no file.
     access_file_seconds = 0.0
-    last = time.perf_counter()
 
-    def progress(line: str) -> None:
-        nonlocal access_file_seconds, last
-        now = time.perf_counter()
-        if "] access_log/" in line:
-            access_file_seconds += now - last
-        last = now
+    def timed_step(step, feed_of):
+        def run(con, item, *rest):
+            nonlocal access_file_seconds
+            started = time.perf_counter()
+            try:
+                return step(con, item, *rest)
+            finally:
+                if feed_of(item) == "access_log":
+                    access_file_seconds += time.perf_counter() - started
 
+        return run
+
+    landing._stage_file = timed_step(landing._stage_file, lambda file: file.feed)
+    landing._load_file = timed_step(landing._load_file, lambda staged: staged.file.feed)
     con = _connect(args.db)
     try:
-        _, seconds = _timed(lambda: ingest_landing(con, Path(args.landing), Settings(), progress))
+        _, seconds = _timed(lambda: ingest_landing(con, Path(args.landing), Settings()))
         rows = dict(con.execute(
             "SELECT feed, sum(rows_loaded) FROM landing_files GROUP BY feed"
         ).fetchall())

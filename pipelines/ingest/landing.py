@@ -4,7 +4,9 @@ then every new or changed OneRoster bundle (pipelines.ingest.oneroster) and Scho
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -14,12 +16,12 @@ from pipelines.ingest.files import LandingFile, landing_files, split_new
 from pipelines.ingest.load import FileCounts, load_batch, record_rejected
 from pipelines.ingest.oneroster import FEED as ONEROSTER
 from pipelines.ingest.oneroster import ingest_bundles
-from pipelines.ingest.parse import parse_batch
+from pipelines.ingest.parse import collect_failures, parse_values
 from pipelines.ingest.readers import FileRejected, stage
 from pipelines.ingest.sds import FEED as SDS
 from pipelines.ingest.sds import ingest_bundles as ingest_sds_bundles
 from pipelines.ingest.sql import literal
-from pipelines.ingest.validation import Validator, shared_validator
+from pipelines.ingest.validation import Validator, record_failures, shared_validator
 from pipelines.mapping.read import TEMP_TABLES as MAPPING_TEMP_TABLES
 from pipelines.mapping.read import stage_export
 from pipelines.settings import Settings
@@ -98,12 +100,24 @@ def ingest_landing(con, landing: Path, settings: Settings, progress: Progress | 
         result.add(file.feed, files_skipped=1)
     first_seq = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM landing_files").fetchone()[0]
     validator = shared_validator()
+    staged: list[str] = []  # the per-file staging tables made, dropped at the end whatever happens
     try:
-        for done, file in enumerate(new, start=1):
-            status, counts = _ingest_file(con, file, first_seq + done - 1, validator)
-            result.add_file(file.feed, status, counts)
+        if new:
+            validator.prepare()  # GX's import runs while the first files are staged
+        ahead: deque[_Staged] = deque()
+        upcoming = iter(enumerate(new))
+        for done in range(1, len(new) + 1):
+            while _stage_more(ahead):
+                n, file = next(upcoming, (None, None))
+                if file is None:
+                    break
+                ahead.append(_stage_file(con, file, first_seq + n, validator))
+                staged += [ahead[-1].stage_table, ahead[-1].rejects_table]
+            item = ahead.popleft()
+            status, counts = _load_file(con, item)
+            result.add_file(item.file.feed, status, counts)
             if progress is not None:
-                progress(_progress_line(done, len(new), file, status, counts))
+                progress(_progress_line(done, len(new), item.file, status, counts))
         # For the bundles, files_* count bundles and rows_loaded counts the involvements derived.
         bundles = []
         for feed, ingest in ((ONEROSTER, ingest_bundles), (SDS, ingest_sds_bundles)):
@@ -115,7 +129,7 @@ def ingest_landing(con, landing: Path, settings: Settings, progress: Progress | 
                     result.add_file(feed, bundle.status, bundle.counts)
         _record_present(con, [(f.sha256, f.feed, f.relative) for f in present] + bundles)
     finally:
-        for table in _TEMP_TABLES:
+        for table in (*_TEMP_TABLES, *staged):
             con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
     return result
 
@@ -134,28 +148,79 @@ def _record_present(con, files: list[tuple[str, str, str]]) -> None:
         raise
 
 
-def _ingest_file(con, file: LandingFile, seq: int, validator: Validator) -> tuple[str, FileCounts]:
+# Files staged ahead while the first one waits for GX (whose import takes seconds) hold at most about
+# this many rows beyond it: staging ahead uses the time, not unbounded memory.
+AHEAD_ROWS = 2_000_000
+
+
+@dataclass
+class _Staged:
+    """One new file on its way: staged and being judged by GX (or rejected as a whole)."""
+
+    file: LandingFile
+    seq: int
+    rejected: list | None = None  # the file's quarantine entries when it cannot be used as a whole
+    verdict: Future | None = None  # GX's (Validator.judge)
+    rows: int = 0
+
+    @property
+    def stage_table(self) -> str:
+        return f"_stage_{self.seq}"
+
+    @property
+    def rejects_table(self) -> str:
+        return f"_read_rejects_{self.seq}"
+
+    def judged(self) -> bool:
+        return self.verdict is None or self.verdict.done()
+
+
+def _stage_more(ahead: deque[_Staged]) -> bool:
+    """Whether to stage another file before loading the first one waiting: always one, so that GX judges
+    it while DuckDB loads the first; more while the first still waits for GX, up to AHEAD_ROWS."""
+    if len(ahead) < 2:
+        return True
+    return not ahead[0].judged() and sum(item.rows for item in list(ahead)[1:]) < AHEAD_ROWS
+
+
+def _stage_file(con, file: LandingFile, seq: int, validator: Validator) -> _Staged:
+    """Read the file into `_stage_<seq>` and `_read_rejects_<seq>`, and hand its frame to GX."""
+    item = _Staged(file, seq)
     feed = FEEDS[file.feed]
     if file.format is None:
         reason = f"unsupported file type (expected {', '.join(FILE_SUFFIXES)})"
-        return "rejected", record_rejected(
-            con, file, seq, [(None, None, None, reason, reasons.UNSUPPORTED_FILE_TYPE)]
-        )
+        item.rejected = [(None, None, None, reason, reasons.UNSUPPORTED_FILE_TYPE)]
+        return item
     if not file.name_is_utf8:
         reason = "the file name is not valid UTF-8: rename the file"
-        return "rejected", record_rejected(
-            con, file, seq, [(None, None, None, reason, reasons.UNREADABLE_FILE)]
-        )
+        item.rejected = [(None, None, None, reason, reasons.UNREADABLE_FILE)]
+        return item
     try:
         if file.profile is not None:  # a vendor export, mapped into the contract's columns first
             stage_export(con, file.path, file.profile)
         else:
             stage(con, file.path, file.format, feed)
     except FileRejected as rejected:
-        return "rejected", record_rejected(con, file, seq, rejected.entries)
-    validator.validate(con, feed)
-    parse_batch(con, feed)
-    return "loaded", load_batch(con, feed, file, seq)
+        item.rejected = rejected.entries
+        return item
+    item.verdict = validator.judge(con, feed)
+    item.rows = con.execute("SELECT count(*) FROM _stage").fetchone()[0]
+    con.execute(f"ALTER TABLE _stage RENAME TO {item.stage_table}")
+    con.execute(f"ALTER TABLE _read_rejects RENAME TO {item.rejects_table}")
+    return item
+
+
+def _load_file(con, item: _Staged) -> tuple[str, FileCounts]:
+    """Parse and load a staged file once GX has judged it (files are loaded in delivery order)."""
+    if item.rejected is not None:
+        return "rejected", record_rejected(con, item.file, item.seq, item.rejected)
+    feed = FEEDS[item.file.feed]
+    con.execute(f"DROP TABLE IF EXISTS _stage; ALTER TABLE {item.stage_table} RENAME TO _stage")
+    con.execute(f"DROP TABLE IF EXISTS _read_rejects; ALTER TABLE {item.rejects_table} RENAME TO _read_rejects")
+    parse_values(con, feed)  # while GX may still be judging
+    record_failures(con, feed, item.verdict.result())
+    collect_failures(con, feed)
+    return "loaded", load_batch(con, feed, item.file, item.seq)
 
 
 def _progress_line(done: int, total: int, file: LandingFile, status: str, counts: FileCounts) -> str:

@@ -175,6 +175,13 @@ def _parse_failures(feed: Feed) -> list[str]:
 
 
 def parse_batch(con, feed: Feed) -> None:
+    parse_values(con, feed)
+    collect_failures(con, feed)
+
+
+def parse_values(con, feed: Feed) -> None:
+    """`_parsed`: the typed values of `_stage`, and the text of each cell parsing refused. Needs nothing
+    from Great Expectations, so it can run while GX judges the batch."""
     skipped = skipped_hours(con.execute("SELECT current_setting('TimeZone')").fetchone()[0])
     names = [ident(c.name) for c in feed.columns]
     typed_columns = [
@@ -194,6 +201,10 @@ def parse_batch(con, feed: Feed) -> None:
             SELECT _line, {", ".join(names + refused)}
             FROM (SELECT _line, {", ".join(typed_columns + raw)} FROM _stage)"""
     )
+
+
+def collect_failures(con, feed: Feed) -> None:
+    """`_cell_failures` and `_good` from `_parsed`, `_gx_failures` and `_stage`."""
     found = [
         'SELECT line, "column", reason, reason_code, expectation, 1 FROM _gx_failures'
     ] + _parse_failures(feed)

@@ -7,7 +7,9 @@ values (frame_sql); the lines carrying a value it finds unexpected become quaran
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
@@ -157,7 +159,7 @@ def frame_expression(feed: Feed, frame_column: str) -> str:
     name = frame_column.removesuffix(LOWER_SUFFIX)
     value = f"lower({ident(name)})" if frame_column != name else ident(name)
     reading = [check for check in checks_for(feed) if check.frame_column == frame_column]
-    if all(check.kind == "not_null" for check in reading):
+    if _presence_only(feed, frame_column):
         return f"CASE WHEN {value} IS NULL THEN NULL ELSE '' END"
     if any(check.pattern in PATTERNS.values() for check in reading):
         return f"translate({value}, '123456789', '000000000')"
@@ -169,14 +171,35 @@ def frame_columns(feed: Feed) -> list[str]:
 
 
 def frame_sql(feed: Feed, table: str = "_stage") -> str:
-    """The frame GX validates: each distinct combination of checked values (see frame_expression) once,
-    with how many rows carry it. Its size, not the batch's, is what GX costs."""
-    selected = [f"{frame_expression(feed, c)} AS {ident(c)}" for c in frame_columns(feed)]
-    return f"SELECT {', '.join(selected)}, count(*) AS _rows FROM {table} GROUP BY ALL"
+    """The frame GX validates: each distinct value of each of its columns (see frame_expression) at
+    least once. Every check reads one column and judges each value on its own (a column map
+    expectation), so a row of the frame need not be a row of the batch: each column holds its distinct
+    values, the shorter ones repeating their first value. Its size, not the batch's, is what GX costs."""
+    columns = frame_columns(feed)
+    lists = []
+    for column in columns:
+        expression = frame_expression(feed, column)
+        name = column.removesuffix(LOWER_SUFFIX)
+        # A column read for more than presence: the expression of its distinct values, which are far
+        # fewer than the rows (a week's timestamps repeat; the expression is the costly part).
+        source = table if _presence_only(feed, column) else f"(SELECT DISTINCT {ident(name)} FROM {table})"
+        lists.append(f"(SELECT list(DISTINCT {expression}) FROM {source}) AS {ident(column)}")
+    longest = f"greatest({', '.join(f'coalesce(len({ident(c)}), 0)' for c in columns)})"
+    picked = [f"{ident(c)}[least(i, len({ident(c)}))] AS {ident(c)}" for c in columns]
+    return (
+        f"SELECT {', '.join(picked)} FROM (SELECT {', '.join(lists)}) distinct_values, "
+        f"range(1, {longest} + 1) t(i)"
+    )
+
+
+def _presence_only(feed: Feed, frame_column: str) -> bool:
+    return all(check.kind == "not_null" for check in checks_for(feed) if check.frame_column == frame_column)
 
 
 class Validator:
-    """Runs the generated suites. GX is imported and set up once, on first use (its import is slow)."""
+    """Runs the generated suites in a thread of its own: GX is imported and set up once, on first use
+    or when `prepare` says it will be needed (its import takes seconds), and judges one batch while
+    the caller stages or loads another in DuckDB, which releases the GIL."""
 
     def __init__(self):
         self._batch_definition = None
@@ -186,38 +209,35 @@ class Validator:
         # whose values were all judged before needs no GX run; GX's fixed cost per run (about 0.1 s)
         # is most of what it costs, and files of one feed mostly repeat the same shapes.
         self._verdicts: dict[Check, dict[str | None, bool]] = {}
+        self._worker: ThreadPoolExecutor | None = None
+        self._worker_pid: int | None = None
+
+    def prepare(self) -> None:
+        """Import and set up GX in the background: call it once a batch to validate is known to come."""
+        self._thread().submit(self._batches)
+
+    def judge(self, con, feed: Feed) -> Future:
+        """Start judging the staged batch (`_stage`): its frame is read now, GX judges it in the
+        background. The future's result: (check, the unexpected values) of each check some value fails."""
+        frame = con.execute(frame_sql(feed)).df()
+        if frame.empty:
+            done: Future = Future()
+            done.set_result([])
+            return done
+        return self._thread().submit(self._unexpected, frame, feed)
 
     def validate(self, con, feed: Feed) -> None:
         """Validate the staged batch (`_stage`) with the feed's suite; every failing cell goes to
-        `_gx_failures(line, "column", reason, reason_code, expectation)`.
+        `_gx_failures(line, "column", reason, reason_code, expectation)`."""
+        record_failures(con, feed, self.judge(con, feed).result())
 
-        GX judges the distinct values of the batch (frame_sql); DuckDB then finds the lines that carry
-        a value GX found unexpected."""
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE _gx_failures
-               (line BIGINT, "column" VARCHAR, reason VARCHAR, reason_code VARCHAR, expectation VARCHAR)"""
-        )
-        frame = con.execute(frame_sql(feed)).df()
-        if frame.empty:
-            return
-        for check, unexpected in self._unexpected(frame, feed):
-            expression = frame_expression(feed, check.frame_column)
-            where = (
-                f"{expression} IS NULL"
-                if check.kind == "not_null"
-                else f"list_contains($values, {expression})"
-            )
-            con.execute(
-                f"""INSERT INTO _gx_failures
-                    SELECT _line, $column, $reason, $code, $expectation FROM _stage WHERE {where}""",
-                {
-                    "column": check.column,
-                    "reason": check.reason,
-                    "code": check.code,
-                    "expectation": check.expectation,
-                }
-                | ({} if check.kind == "not_null" else {"values": [v for v in unexpected if v is not None]}),
-            )
+    def _thread(self) -> ThreadPoolExecutor:
+        # One thread: GX's state (context, suites, verdicts) is only ever touched by it. A process
+        # forked from this one has no such thread: it starts its own.
+        if self._worker is None or self._worker_pid != os.getpid():
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="great-expectations")
+            self._worker_pid = os.getpid()
+        return self._worker
 
     def _unexpected(self, frame: pd.DataFrame, feed: Feed) -> list[tuple[Check, list]]:
         """(check, the unexpected values) of each check that some value of the frame fails: GX runs
@@ -236,20 +256,31 @@ class Validator:
         return [(check, unexpected) for check, unexpected in found if unexpected]
 
     def _failed(self, frame: pd.DataFrame, feed: Feed) -> list[tuple[Check, list]]:
-        """(check, the unexpected values) of each expectation the frame fails."""
-        batch = self._batches().get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(self._suite(feed), result_format={"result_format": "COMPLETE"})
+        """(check, the unexpected values) of each expectation the frame fails.
+
+        GX lists at most MAX_RESULT_RECORDS unexpected values per expectation, so it judges the frame
+        that many rows at a time (one run for nearly every file: its frame is its distinct values)."""
+        from great_expectations.constants import MAX_RESULT_RECORDS
+
         checks = {(c.kind, c.frame_column): c for c in checks_for(feed)}
-        failed = []
-        for outcome in result.results:
-            if _raised(outcome.exception_info):
-                raise RuntimeError(f"Great Expectations failed on {feed.name}: {outcome.exception_info}")
-            if outcome.success:
-                continue
-            meta = outcome.expectation_config.meta
-            check = checks[(meta["kind"], outcome.expectation_config.kwargs["column"])]
-            failed.append((check, list(outcome.result.get("unexpected_list") or [])))
-        return failed
+        failed: dict[Check, list] = {}
+        for start in range(0, len(frame), MAX_RESULT_RECORDS):
+            part = frame.iloc[start : start + MAX_RESULT_RECORDS]
+            batch = self._batches().get_batch(batch_parameters={"dataframe": part})
+            # BASIC lists the unexpected values as COMPLETE does, without the row indexes GX would
+            # also gather; at most the part's rows are unexpected.
+            result = batch.validate(
+                self._suite(feed), result_format={"result_format": "BASIC", "partial_unexpected_count": len(part)}
+            )
+            for outcome in result.results:
+                if _raised(outcome.exception_info):
+                    raise RuntimeError(f"Great Expectations failed on {feed.name}: {outcome.exception_info}")
+                if outcome.success:
+                    continue
+                meta = outcome.expectation_config.meta
+                check = checks[(meta["kind"], outcome.expectation_config.kwargs["column"])]
+                failed.setdefault(check, []).extend(outcome.result.get("partial_unexpected_list") or [])
+        return list(failed.items())
 
     def _batches(self):
         if self._batch_definition is None:
@@ -271,6 +302,29 @@ class Validator:
                 suite.add_expectation(_expectation(gx, check))
             self._suites[feed.name] = suite
         return self._suites[feed.name]
+
+
+def record_failures(con, feed: Feed, unexpected: list[tuple[Check, list]]) -> None:
+    """`_gx_failures(line, "column", reason, reason_code, expectation)`: the lines of `_stage` that carry a
+    value GX found unexpected (Validator.judge), found by DuckDB."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _gx_failures
+           (line BIGINT, "column" VARCHAR, reason VARCHAR, reason_code VARCHAR, expectation VARCHAR)"""
+    )
+    for check, values in unexpected:
+        expression = frame_expression(feed, check.frame_column)
+        where = f"{expression} IS NULL" if check.kind == "not_null" else f"list_contains($values, {expression})"
+        con.execute(
+            f"""INSERT INTO _gx_failures
+                SELECT _line, $column, $reason, $code, $expectation FROM _stage WHERE {where}""",
+            {
+                "column": check.column,
+                "reason": check.reason,
+                "code": check.code,
+                "expectation": check.expectation,
+            }
+            | ({} if check.kind == "not_null" else {"values": [v for v in values if v is not None]}),
+        )
 
 
 def _distinct(values) -> list[str | None]:

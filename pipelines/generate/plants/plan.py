@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -54,7 +55,7 @@ class Plan:
         if ref is not None:
             self._by_ref.setdefault(ref, []).append(len(self.records) - 1)
 
-    def _mark(self, when: datetime, subject_type: str, finding, near_miss) -> int:
+    def mark(self, when: datetime, subject_type: str, finding, near_miss) -> int:
         """Record what a planted row must give; returns its reference (ids are known only when written).
         `finding` = (rule_id, severity, note) or a list of them (section D rules apply together);
         `near_miss` = (rule_id, note) or a list: rules that must stay silent."""
@@ -78,76 +79,7 @@ class Plan:
         for rule_id, note in _as_list(near_miss):
             self._record("near_miss", rule_id, "", week, subject_type, note, subject_id)
 
-    # -- planted rows -----------------------------------------------------------------------------
-    def access(
-        self,
-        when: datetime,
-        *,
-        actor_id: str,
-        student_id: str,
-        actor_type: str = "staff",
-        category: str | None = None,
-        document_id: str | None = None,
-        action: str = "view",
-        source_system: str | None = None,
-        style: int = 1,
-        break_glass: bool | None = None,
-        justification: str | None = None,
-        finding=None,
-        near_miss=None,
-    ) -> None:
-        """An access event at local time `when`; `style` as in write.py (2: written in UTC)."""
-        self.events.append(
-            {
-                "week": week_of(when.date()),
-                "occurred_at": when,
-                "occurred_at__style": style,
-                "actor_id": actor_id,
-                "actor_type": actor_type,
-                "student_id": student_id,
-                "action": action,
-                "source_system": source_system or self.board.system_of_student(student_id),
-                "document_id": document_id,
-                "category": category,
-                "break_glass": break_glass,
-                "justification": justification,
-                "plant": self._mark(when, "access_event", finding, near_miss),
-            }
-        )
-
-    def disclose(
-        self,
-        when: datetime,
-        *,
-        student_id: str,
-        recipient_id: str,
-        legal_basis: str,
-        purpose: str,
-        categories: list[str],
-        identifiers: list[str] = ("name",),
-        consent_id: str | None = None,
-        evidence_ref: str | None = None,
-        style: int = 1,
-        finding=None,
-        near_miss=None,
-    ) -> None:
-        self.disclosures.append(
-            {
-                "occurred_at": when,
-                "occurred_at__style": style,
-                "student_id": student_id,
-                "recipient_id": recipient_id,
-                "purpose": purpose,
-                "data_categories": ";".join(categories),
-                "legal_basis": legal_basis,
-                "consent_id": consent_id,
-                "evidence_ref": evidence_ref,
-                "identifiers": ";".join(identifiers),
-                "_week": self.board.window.weeks.index(week_of(when.date())),
-                "plant": self._mark(when, "disclosure", finding, near_miss),
-            }
-        )
-
+    # -- planted reference rows (access events and disclosures are declared: Access, Disclosure) ---
     def consent(
         self,
         student_id: str,
@@ -185,6 +117,105 @@ class Plan:
             else None,
         )
         return consent_id
+
+
+# -- declared cases -------------------------------------------------------------------------------
+
+Who = str | Callable[[], str] | None  # an id, or a resolver called when the case is planted
+
+
+@dataclass(frozen=True)
+class Access:
+    """A planted access event. `at` = (week, weekday, "HH:MM") in local time, or a local datetime;
+    `actor` and `student` are ids or resolvers, or `who` resolves both (an uninvolved teacher and
+    their student); the rest is what Plan.access takes. `finding` = (rule, severity, note) or a list,
+    `near_miss` = (rule, note) or a list."""
+
+    at: tuple[int, int, str] | datetime
+    actor: Who = None
+    student: Who = None
+    actor_type: str = "staff"
+    who: Callable[[], tuple[str, str]] | None = None
+    category: str | None = None
+    document: str | None = None
+    action: str = "view"
+    break_glass: bool | None = None
+    justification: str | None = None
+    style: int = 1
+    source_system: str | None = None
+    finding: object = None
+    near_miss: object = None
+
+    def put(self, plan: Plan, when: datetime) -> None:
+        actor, student = self.who() if self.who else (_resolve(self.actor), _resolve(self.student))
+        plan.events.append(
+            {
+                "week": week_of(when.date()),
+                "occurred_at": when,
+                "occurred_at__style": self.style,  # as in write.py (2: written in UTC)
+                "actor_id": actor,
+                "actor_type": self.actor_type,
+                "student_id": student,
+                "action": self.action,
+                "source_system": self.source_system or plan.board.system_of_student(student),
+                "document_id": self.document,
+                "category": self.category,
+                "break_glass": self.break_glass,
+                "justification": self.justification,
+                "plant": plan.mark(when, "access_event", self.finding, self.near_miss),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """A planted disclosure, declared like Access: `at`, the `student` (an id or a resolver), what is
+    disclosed to whom on which basis, and the outcome."""
+
+    at: tuple[int, int, str] | datetime
+    student: Who
+    recipient: str
+    basis: str
+    categories: tuple[str, ...] | list[str]
+    purpose: str = "plant"
+    identifiers: tuple[str, ...] | list[str] = ("name",)
+    consent: str | None = None
+    evidence: str | None = None
+    finding: object = None
+    near_miss: object = None
+
+    def put(self, plan: Plan, when: datetime) -> None:
+        plan.disclosures.append(
+            {
+                "occurred_at": when,
+                "occurred_at__style": 1,
+                "student_id": _resolve(self.student),
+                "recipient_id": self.recipient,
+                "purpose": self.purpose,
+                "data_categories": ";".join(self.categories),
+                "legal_basis": self.basis,
+                "consent_id": self.consent,
+                "evidence_ref": self.evidence,
+                "identifiers": ";".join(self.identifiers),
+                "_week": plan.board.window.weeks.index(week_of(when.date())),
+                "plant": plan.mark(when, "disclosure", self.finding, self.near_miss),
+            }
+        )
+
+
+def plant(plan: Plan, *cases: Access | Disclosure) -> None:
+    """Plant declared cases in their order (resolvers too, so random draws keep theirs). A case in an
+    earlier week than the window holds is left out, its resolvers not called."""
+    window = plan.board.window
+    for case in cases:
+        if isinstance(case.at, datetime):
+            case.put(plan, case.at)
+        elif earlier_weeks(plan.board, case.at[0]):
+            case.put(plan, window.at(*case.at))
+
+
+def _resolve(who: Who) -> str | None:
+    return who() if callable(who) else who
 
 
 def _as_list(outcome) -> list[tuple]:

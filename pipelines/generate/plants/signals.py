@@ -13,7 +13,15 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from pipelines.generate.basics import BOARD_ID
-from pipelines.generate.plants.plan import DEMO, Plan, main_school, school_students, staff_with_role
+from pipelines.generate.plants.plan import (
+    DEMO,
+    Access,
+    Plan,
+    main_school,
+    plant,
+    school_students,
+    staff_with_role,
+)
 
 BOARD_OFFICE = BOARD_ID  # the school_id of the board office's staff rows
 
@@ -54,8 +62,8 @@ class _Accesses:
         touched = self.students[first:first + count]
         for n, student in enumerate(touched):
             self.involve(staff_id, student)
-            self.plan.access(when + n * step, actor_id=staff_id, student_id=student, category="progress",
-                             action=action, style=style)
+            plant(self.plan, Access(when + n * step, staff_id, student, category="progress", action=action,
+                                    style=style))
         return touched
 
 
@@ -205,7 +213,6 @@ def plant_signal_own_child(plan: Plan) -> None:
     rule = "SIGNAL-OWN-CHILD"
     school = main_school(board)
     accesses = _Accesses(plan, "plant:signal-own-child")
-    tuesday, thursday = window.day(DEMO, 1), window.day(DEMO, 3)
     birth = window.day(DEMO, 0) - timedelta(days=12 * 365 + 100)  # 12: at a primary or a secondary school
 
     def child(parent_staff_id: str, name: str, parent_name: str) -> str:
@@ -223,16 +230,16 @@ def plant_signal_own_child(plan: Plan) -> None:
     teacher, other = (str(v) for v in taught[["staff_id", "student_id"]].iloc[0])
     own = child(teacher, "Mulder, Sanne", "Mulder, Kim")
     accesses.involve(teacher, own, relation="teacher")
-    plan.access(datetime.combine(tuesday, time(11, 20)), actor_id=teacher, student_id=own, category="progress")
-    plan.access(datetime.combine(thursday, time(12, 5)), actor_id=teacher, student_id=own, category="progress")
+    plant(plan, Access((DEMO, 1, "11:20"), teacher, own, category="progress"),
+          Access((DEMO, 3, "12:05"), teacher, own, category="progress"))
     _signal(plan, rule, "medium", f"{teacher}@{own}@{week}",
             "a teacher viewed the grades of their own child, whom they teach (explained by the involvement)")
-    plan.access(datetime.combine(tuesday, time(11, 30)), actor_id=teacher, student_id=other, category="progress")
+    plant(plan, Access((DEMO, 1, "11:30"), teacher, other, category="progress"))
     _quiet(plan, rule, f"{teacher}@{other}@{week}", "the same teacher viewing a student who is not their child")
 
     clerk = staff_with_role(board, school, "administration")
     own = child(clerk, "De Graaf, Olivier", "De Graaf, Petra")
-    plan.access(datetime.combine(thursday, time(8, 50)), actor_id=clerk, student_id=own, category="attendance")
+    plant(plan, Access((DEMO, 3, "08:50"), clerk, own, category="attendance"))
     _signal(plan, rule, "medium", f"{clerk}@{own}@{week}",
             "administration viewed their own child's attendance (no involvement; the role allows it)")
 

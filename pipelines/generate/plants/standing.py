@@ -14,19 +14,6 @@ from pipelines.generate.plants.plan import DEMO, Plan, main_school, other_school
 RULE_POLICY = "POLICY-NOT-APPROVED"
 
 
-def _decisions(plan: Plan, policy_id: str, version: str, decisions: list[tuple[str, str, date]]) -> None:
-    """Council decisions (council, decision, decided_at) on one policy version."""
-    for council, decision, decided_at in decisions:
-        plan.board.add(
-            "council_decisions",
-            policy_id=policy_id,
-            version=version,
-            council=council,
-            decision=decision,
-            decided_at=decided_at,
-        )
-
-
 def _policy(
     plan: Plan,
     policy_id: str,
@@ -34,13 +21,19 @@ def _policy(
     effective_from: date,
     scope: str,
     decisions: list[tuple[str, str, date]],
-    note: str,
+    note: str = "",
     near_miss: str | None = None,
 ) -> None:
     """A policy version in force from `effective_from` (the plant makes sure no later version of the
-    same policy and scope takes over), judged against its council `decisions`: high when the right
-    council gave no consent by the week's Sunday, medium when it gave it only after `effective_from`."""
+    same policy and scope takes over), with its council `decisions` (council, decision, decided_at),
+    added once per version. High when the right council gave no consent by the week's Sunday, medium
+    when it gave it only after `effective_from`."""
     board = plan.board
+    added = board.added.get("council_decisions", [])
+    if not any((row["policy_id"], row["version"]) == (policy_id, version) for row in added):
+        for council, decision, decided_at in decisions:
+            board.add("council_decisions", policy_id=policy_id, version=version, council=council,
+                      decision=decision, decided_at=decided_at)
     board.add("policies", policy_id=policy_id, version=version, effective_from=effective_from, scope=scope)
     right = "GMR" if scope == "board" else "MR"
     consents = [d for council, decision, d in decisions if council == right and decision == "consent"]
@@ -59,87 +52,33 @@ def _policy(
 
 def plant_policy_not_approved(plan: Plan) -> None:
     board, window = plan.board, plan.board.window
-    start = window.start
+    wednesday = window.day(DEMO, 2)
+
+    def before(days: int) -> date:
+        return window.start - timedelta(days=days)
+
     # Only the wrong council consented (MR for a board policy), and the right one refused.
-    decisions = [
-        ("MR", "consent", start - timedelta(days=130)),
-        ("GMR", "refused", start - timedelta(days=125)),
-    ]
-    _decisions(plan, "reglement-sociale-media", "1", decisions)
-    _policy(
-        plan,
-        "reglement-sociale-media",
-        "1",
-        start - timedelta(days=120),
-        "board",
-        decisions,
-        "board policy without consent of the GMR (an MR consent and a GMR refusal only)",
-    )
+    _policy(plan, "reglement-sociale-media", "1", before(120), "board",
+            [("MR", "consent", before(130)), ("GMR", "refused", before(125))],
+            "board policy without consent of the GMR (an MR consent and a GMR refusal only)")
     # Two versions take effect on the same day: the greater one counts, compared as numbers (10 > 9).
     protocol = "protocol-medisch-handelen"
-    decisions = [("GMR", "consent", start - timedelta(days=70))]
-    _decisions(plan, protocol, "9", decisions)
-    _policy(plan, protocol, "9", start - timedelta(days=60), "board", decisions, "")
-    _policy(
-        plan,
-        protocol,
-        "10",
-        start - timedelta(days=60),
-        "board",
-        [],
-        "version 10 takes effect with version 9 on the same day and has no consent",
-    )
+    _policy(plan, protocol, "9", before(60), "board", [("GMR", "consent", before(70))])
+    _policy(plan, protocol, "10", before(60), "board", [],
+            "version 10 takes effect with version 9 on the same day and has no consent")
     # A school policy whose MR consented only after it took effect.
-    school = board.school_id(main_school(board))
-    decisions = [("MR", "consent", start - timedelta(days=20))]
-    _decisions(plan, "cameratoezicht-plein", "1", decisions)
-    _policy(
-        plan,
-        "cameratoezicht-plein",
-        "1",
-        start - timedelta(days=40),
-        school,
-        decisions,
-        "MR consent came 20 days after the policy took effect",
-    )
+    _policy(plan, "cameratoezicht-plein", "1", before(40), board.school_id(main_school(board)),
+            [("MR", "consent", before(20))], "MR consent came 20 days after the policy took effect")
     # One version in two scopes: the GMR consented in time for the board; the other school's MR
     # consents only on the demo week's Wednesday (high before, medium from that week).
-    other = board.school_id(other_school(board))
-    effective = start - timedelta(days=30)
-    decisions = [("GMR", "consent", start - timedelta(days=35)), ("MR", "consent", window.day(DEMO, 2))]
-    _decisions(plan, "verzuimprotocol", "2", decisions)
-    _policy(
-        plan,
-        "verzuimprotocol",
-        "2",
-        effective,
-        "board",
-        decisions,
-        "",
-        near_miss="the GMR consented before the board version took effect",
-    )
-    _policy(
-        plan,
-        "verzuimprotocol",
-        "2",
-        effective,
-        other,
-        decisions,
-        "the school's MR had not consented when the protocol took effect (the GMR's is for the board)",
-    )
+    decisions = [("GMR", "consent", before(35)), ("MR", "consent", wednesday)]
+    _policy(plan, "verzuimprotocol", "2", before(30), "board", decisions,
+            near_miss="the GMR consented before the board version took effect")
+    _policy(plan, "verzuimprotocol", "2", before(30), board.school_id(other_school(board)), decisions,
+            "the school's MR had not consented when the protocol took effect (the GMR's is for the board)")
     # A new privacy regulation taking effect mid-week, with the GMR's consent given that same day.
-    wednesday = window.day(DEMO, 2)
-    _decisions(plan, "privacyreglement", "3", [("GMR", "consent", wednesday)])
-    _policy(
-        plan,
-        "privacyreglement",
-        "3",
-        wednesday,
-        "board",
-        [("GMR", "consent", wednesday)],
-        "",
-        near_miss="consent given on the day the version takes effect",
-    )
+    _policy(plan, "privacyreglement", "3", wednesday, "board", [("GMR", "consent", wednesday)],
+            near_miss="consent given on the day the version takes effect")
 
 
 # -- LOG-GAP -------------------------------------------------------------------------------------------
