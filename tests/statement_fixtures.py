@@ -20,8 +20,8 @@ from datetime import date, timedelta
 from decisions.requests import local_today
 from decisions.store import open_store
 from pipelines.warehouse import connect
-from tests.report_fixtures import _insert
 from tests.explanation_fixtures import record_explanations
+from tests.report_fixtures import _insert
 
 TIMEZONE = "Europe/Amsterdam"
 ANNA, BRAM, CARLA = "STU-A1", "STU-B2", "STU-C3"
