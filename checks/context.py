@@ -165,8 +165,14 @@ def prepare(con, week: str, settings: Settings, accesses: bool = True, populatio
         con.execute(_POPULATIONS.format(special=special, earliest=EARLIEST, latest=LATEST))
         if STANDING_POPULATIONS.exists():
             con.execute(STANDING_POPULATIONS.read_text(encoding="utf-8"))
-        if signals and SIGNAL_POPULATIONS.exists():
-            con.execute(SIGNAL_POPULATIONS.read_text(encoding="utf-8").format(earliest=EARLIEST, latest=LATEST))
+        if signals:
+            prepare_signals(con)
+
+
+def prepare_signals(con) -> None:
+    """The signals' populations (checks/signal_populations.sql) on a prepared connection."""
+    if SIGNAL_POPULATIONS.exists():
+        con.execute(SIGNAL_POPULATIONS.read_text(encoding="utf-8").format(earliest=EARLIEST, latest=LATEST))
 
 
 def prepare_accesses(con, since=None, until=None, rules=None, evaluated=None) -> None:

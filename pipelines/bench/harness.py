@@ -249,12 +249,12 @@ def _stage(results, size, stage) -> dict:
 def evaluate(results: dict) -> list[Target]:
     targets = []
 
-    # 1. weekly, end to end including reports, under 20 s
-    t = Target("weekly_end_to_end", "weekly large board, end to end including reports", "< 20 s")
+    # 1. weekly, end to end including reports, under 15 s
+    t = Target("weekly_end_to_end", "weekly large board, end to end including reports", "< 15 s")
     e2e = _seconds(results, "weekly", "end_to_end")
     if e2e is not None:
         t.measured = f"{e2e:.1f} s"
-        t.verdict = "met" if e2e < 20 else "missed"
+        t.verdict = "met" if e2e < 15 else "missed"
         parts = {s: _seconds(results, "weekly", s) for s in ("ingest", "checks", "reports")}
         parts = {k: v for k, v in parts.items() if v is not None}
         if parts:
@@ -274,22 +274,42 @@ def evaluate(results: dict) -> list[Target]:
         t.note = ", ".join(f"{k} {v:.0f} MB" for k, v in peaks.items())
     targets.append(t)
 
-    # 3. check phase within 3x of the bare scan, at 10M and 100M
+    # 3. check phase within 3x of a scan of every column of the access table, at 10M and 100M
     for size, label in (("year", "10M"), ("sector", "100M")):
-        t = Target(f"checks_vs_scan_{label}", f"check phase vs bare scan of access_log at {label}", "<= 3x")
-        checks, scan = _seconds(results, size, "checks"), _seconds(results, size, "scan")
-        if checks is not None and scan:
-            ratio = checks / scan
-            t.measured = f"{ratio:.0f}x ({checks:.1f} s vs {scan:.2f} s)"
+        t = Target(f"checks_vs_scan_{label}", f"check phase vs a scan of every column of access_log at {label}",
+                   "<= 3x")
+        checks, every = _seconds(results, size, "checks"), _stage(results, size, "scan").get("all_columns_seconds")
+        if checks is not None and every:
+            ratio = checks / every
+            t.measured = f"{ratio:.1f}x ({checks:.1f} s vs {every:.2f} s)"
             t.verdict = "met" if ratio <= 3 else "missed"
-            every = _stage(results, size, "scan").get("all_columns_seconds")
-            t.note = (f"{checks / every:.0f}x a scan of every column ({every:.2f} s); " if every else "") + \
+            bare = _seconds(results, size, "scan")
+            t.note = (f"{checks / bare:.0f}x the bare two-column scan ({bare:.2f} s); " if bare else "") + \
                 "held back by the check phase's costliest steps (profile)"
             t.profile = (_stage(results, size, "check_profile") or _stage(results, "year", "check_profile")).get(
                 "steps", [])
             if not _stage(results, size, "check_profile") and t.profile:
                 t.note += ": the 10M run's, the same steps"
         targets.append(t)
+
+    # the signals' share of the check phase at 10M (issue: at most a small fraction)
+    t = Target("signals_share_10M", "signals' share of the check phase at 10M", "<= 10%")
+    profile = _stage(results, "year", "check_profile")
+    if profile.get("step_seconds"):
+        share = profile["signal_seconds"] / profile["step_seconds"]
+        t.measured = f"{share:.0%} ({profile['signal_seconds']:.2f} s of {profile['step_seconds']:.2f} s)"
+        t.verdict = "met" if share <= 0.10 else "missed"
+        t.note = "their populations, queries and counts, from the timed check run (check_profile)"
+    targets.append(t)
+
+    # the weekly reports (both, HTML and PDF) in a few seconds
+    t = Target("weekly_reports", "weekly large board, both reports in HTML and PDF", "< 5 s")
+    reports = _seconds(results, "weekly", "reports")
+    if reports is not None:
+        t.measured = f"{reports:.1f} s"
+        t.verdict = "met" if reports < 5 else "missed"
+        t.profile = _profile_of(results, "weekly", "reports")
+    targets.append(t)
 
     # 4. ACCESS-UNINVOLVED at least 20x faster than pandas at 10M
     t = Target("uninvolved_vs_pandas_10M", "ACCESS-UNINVOLVED vs the pandas reference at 10M", ">= 20x")

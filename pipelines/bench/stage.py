@@ -183,10 +183,10 @@ def _check_profile(args) -> dict:
 
     con = _connect(args.db)
     try:
-        steps, seconds = _timed(lambda: profile_checks(con, args.week))
+        profile, seconds = _timed(lambda: profile_checks(con, args.week))
     finally:
         con.close()
-    return {"seconds": seconds, "steps": steps}
+    return {"seconds": seconds, **profile}
 
 
 def _scan(args) -> dict:
