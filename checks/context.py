@@ -156,7 +156,7 @@ def prepare(con, week: str, settings: Settings, accesses: bool = True, populatio
         )
     )
     if lookups or accesses:
-        judgement.prepare_lookups(con, explained.relation_rank(), EARLIEST, LATEST)
+        prepare_judgement(con)
     if accesses:
         prepare_accesses(con)
     else:
@@ -167,6 +167,11 @@ def prepare(con, week: str, settings: Settings, accesses: bool = True, populatio
             con.execute(STANDING_POPULATIONS.read_text(encoding="utf-8"))
         if signals:
             prepare_signals(con)
+
+
+def prepare_judgement(con) -> None:
+    """The lookups of the access judgement (checks.judgement) on a prepared connection."""
+    judgement.prepare_lookups(con, explained.relation_rank(), EARLIEST, LATEST)
 
 
 def prepare_signals(con) -> None:

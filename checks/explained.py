@@ -102,6 +102,16 @@ SELECT CAST($week AS VARCHAR) AS week, j.file_no, j.line,
 FROM access_judged j LEFT JOIN access_findings f USING (access_key)
 """
 
+# The slice's accesses of staff to their own child (checks.judgement), with what explained them: what
+# SIGNAL-OWN-CHILD shows (own_child_accesses), without reading the week's explanations again.
+OWN_CHILD_SQL = """
+SELECT j.own_child_actor AS actor_id, j.own_child_student AS student_id,
+       CASE WHEN f.rule_id IS NOT NULL THEN 'finding' ELSE j.explained_by END AS explained_by,
+       CASE WHEN f.rule_id IS NULL THEN j.detail END AS detail
+FROM access_judged j LEFT JOIN access_findings f USING (access_key)
+WHERE j.own_child_actor IS NOT NULL
+"""
+
 # The same slice's explanations counted per school, system, kind of actor and category: what the
 # reports read (the explained share) without going through one row per access.
 EXPLANATION_COUNTS_SQL = """

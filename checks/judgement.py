@@ -145,6 +145,7 @@ def prepare_lookups(con, relation_rank: str, earliest: str, latest: str) -> None
     con.execute("\n".join(lookups))
     con.execute(_ACCOUNTS)
     con.execute(_FILES)
+    con.execute(_OWN_CHILDREN)
 
 
 # The landing files of the week's events, numbered: an explanation names its event by (file_no, line),
@@ -155,6 +156,13 @@ SELECT file_hash, CAST(row_number() OVER (ORDER BY file_hash) AS INTEGER) AS fil
 FROM (SELECT DISTINCT a._file_hash AS file_hash
       FROM access_log a, audit_week w
       WHERE a.occurred_at >= w.start_at - INTERVAL 1 DAY AND a.occurred_at < w.end_at + INTERVAL 1 DAY);
+"""
+
+# Staff accounts whose holder is a guardian of a student (guardians.staff_id, any dates): their accesses
+# to that student are kept apart for SIGNAL-OWN-CHILD (with what explained them).
+_OWN_CHILDREN = """
+CREATE OR REPLACE TEMP TABLE lookup_own_child AS
+SELECT DISTINCT trim(staff_id) AS staff_id, student_id FROM guardians WHERE nullif(trim(staff_id), '') IS NOT NULL;
 """
 
 # Every known account of each kind, so that an event finds its actor with one join.
@@ -172,7 +180,9 @@ SELECT DISTINCT 'student', student_id, false FROM students;
 # What the one pass keeps of every event: what the explanation, the counts and the populations need.
 # The flagged events' other columns (the rules' facts) come from the same pass run again on them alone.
 JUDGED_COLUMNS = ("access_key, file_no, line, source_system, school_id, actor_type, category, rule_id, "
-                  "explained_by, detail, decision_id")
+                  "explained_by, detail, decision_id, "
+                  "CASE WHEN own_child THEN actor_id END AS own_child_actor, "
+                  "CASE WHEN own_child THEN student_id END AS own_child_student")
 
 
 def judge_slice(con, rule_case: str, explained_by: str, detail: str, grant_rank: int) -> None:
@@ -254,7 +264,8 @@ staff AS (
            least(inv.decision_id, cg.decision_id) AS decision_id,
            ro.role,
            ro.role IS NOT NULL AS role_allowed,
-           coalesce(asm.assessed, false) AS assessed
+           coalesce(asm.assessed, false) AS assessed,
+           oc.staff_id IS NOT NULL AS own_child
     FROM resolved r
     LEFT JOIN judgement_account ac ON ac.actor_type = 'staff' AND ac.actor_id = r.actor_id
     LEFT JOIN lookup_involvement inv
@@ -271,6 +282,7 @@ staff AS (
           AND asm.staff_id = r.actor_id AND asm.student_id = r.student_id
           AND asm.case_key = coalesce(r.document_case_id, '')
           AND r.local_date BETWEEN asm.seg_from AND asm.seg_to
+    LEFT JOIN lookup_own_child oc ON oc.staff_id = r.actor_id AND oc.student_id = r.student_id
     WHERE r.actor_type = 'staff'
 ),
 guardian AS (

@@ -144,39 +144,48 @@ def check_week(con, week: str, settings: Settings, selected, timed=_untimed) -> 
             checked = timed(f"count {rule.population}", lambda rule=rule: _count(connection, rule))
             coverage[rule.id]["subjects_checked"] += checked
 
-    # The access events, slice by slice, on a second connection: each slice judged in one pass
-    # (checks.judgement: every access rule's condition, in precedence order, and what explains the
-    # rest), then only the flagged events' facts. A DuckDB transaction keeps every table it replaced
-    # until it ends, so slices built inside this one would all stay in memory (and spill, at 100M
-    # events); on the second connection, outside it, each slice's tables are freed by the next. Only
-    # the slice's candidates and explanations are handed over, into this transaction.
+    # The access events, slice by slice: each slice judged in one pass (checks.judgement: every access
+    # rule's condition, in precedence order, and what explains the rest), then only the flagged events'
+    # facts. A week of one slice is judged in this transaction. A larger one is judged on a second
+    # connection: a DuckDB transaction keeps every table it replaced until it ends, so slices built
+    # inside this one would all stay in memory (and spill, at 100M events); outside it, each slice's
+    # tables are freed by the next, and only the slice's candidates and explanations are handed over.
     access_rules = [rule for rule in runnable if rule.subject_type == "access_event"]
     con.execute("DELETE FROM access_explanations WHERE week = ?", [week])
     con.execute("DELETE FROM access_explanation_counts WHERE week = ?", [week])
     con.execute("DELETE FROM access_explanation_files WHERE week = ?", [week])
     con.execute(_EXPLANATION_COUNTS_DDL)
-    scratch = _scratch_connection(con, week, settings)
+    con.execute("CREATE OR REPLACE TEMP TABLE own_child_accesses (actor_id VARCHAR, student_id VARCHAR, "
+                "explained_by VARCHAR, detail VARCHAR)")
+    slices = _access_slices(con)
+    scratch = con if len(slices) == 1 else _scratch_connection(con, week, settings)
+    if scratch is con:
+        context.prepare_judgement(con)
     try:
         _hand_over(scratch, "SELECT CAST($week AS VARCHAR), file_no, file_hash FROM judgement_file", con,
                    "access_explanation_files", {"week": week})
-        for since, until in _access_slices(con):
+        for since, until in slices:
             timed(
                 "judge the slice's access events in one pass (checks/judgement.py)",
                 lambda since=since, until=until: context.prepare_accesses(
                     scratch, since, until, access_rules, evaluated
                 ),
             )
-            scratch.execute(_CANDIDATES_DDL)
+            scratch.execute(_CANDIDATES_DDL.replace("rule_candidates", "slice_candidates"))
             timed("access rules: the flagged events' facts", lambda: _access_candidates(scratch, access_rules))
             timed("access rules: populations counted", lambda: _count_accesses(scratch, access_rules, coverage))
             timed("access findings: precedence in the slice", lambda: scratch.execute(_access_findings(access_rules)))
             timed(
                 "hand the slice's candidates over",
-                lambda: _hand_over(scratch, "SELECT * FROM rule_candidates", con, "rule_candidates"),
+                lambda: _hand_over(scratch, "SELECT * FROM slice_candidates", con, "rule_candidates"),
             )
             timed(
                 "access_explanations, handed over (checks/explained.py)",
                 lambda: _hand_over(scratch, explained.EXPLANATIONS_SQL, con, "access_explanations", {"week": week}),
+            )
+            timed(
+                "own children's accesses kept for SIGNAL-OWN-CHILD",
+                lambda: _hand_over(scratch, explained.OWN_CHILD_SQL, con, "own_child_accesses"),
             )
             timed(
                 "explanations counted",
@@ -184,7 +193,8 @@ def check_week(con, week: str, settings: Settings, selected, timed=_untimed) -> 
                                    {"week": week}),
             )
     finally:
-        scratch.close()
+        if scratch is not con:
+            scratch.close()
     # a large week's slices are counted apart: one row per group
     con.execute("INSERT INTO access_explanation_counts SELECT week, school_id, source_system, actor_type, category,"
                 " explained_by, detail, decision_id, sum(accesses) FROM _explanation_counts GROUP BY ALL")
@@ -248,6 +258,9 @@ def _hand_over(scratch, select: str, con, table: str, params: dict | None = None
     """Add the rows of `select` on the scratch connection to `table` in this transaction: streamed as
     Arrow record batches, never through Python rows. (DuckDB refuses a relation on a connection whose
     last result was not read to the end: results on the scratch connection are read with fetchall.)"""
+    if scratch is con:  # a week of one slice, judged in this transaction
+        con.execute(f"INSERT INTO {table} {select}", params)
+        return
     slice_rows = scratch.sql(select, params=params).to_arrow_reader()  # noqa: F841 (read below)
     # DuckDB reads the Python variable `slice_rows` by its name (a replacement scan)
     con.execute(f"INSERT INTO {table} SELECT * FROM slice_rows")
@@ -276,12 +289,12 @@ def _access_candidates(con, rules) -> None:
     flagged = dict(con.execute("SELECT rule_id, count(*) FROM access_flagged GROUP BY rule_id").fetchall())
     for rule in rules:
         if not judgement.in_pass(rule):
-            _collect_candidates(con, rule)
+            _collect_candidates(con, rule, "slice_candidates")
             continue
         con.execute(f"CREATE OR REPLACE TEMP VIEW flagged_access AS SELECT * FROM access_flagged "
                     f"WHERE rule_id = '{rule.id}'")
-        _collect_candidates(con, rule)
-        got = con.execute("SELECT count(*), count(DISTINCT subject_id) FROM rule_candidates WHERE rule_id = ?",
+        _collect_candidates(con, rule, "slice_candidates")
+        got = con.execute("SELECT count(*), count(DISTINCT subject_id) FROM slice_candidates WHERE rule_id = ?",
                           [rule.id]).fetchall()[0]
         if got != (flagged.get(rule.id, 0),) * 2:
             raise RuleError(f"rule {rule.id}: its query must return each of the {flagged.get(rule.id, 0)} events "
@@ -311,7 +324,7 @@ def _access_findings(rules) -> str:
     return f"""
         CREATE OR REPLACE TEMP TABLE access_findings AS
         WITH kept AS (
-            SELECT subject_id, rule_id FROM rule_candidates
+            SELECT subject_id, rule_id FROM slice_candidates
             WHERE family = 'access' AND subject_type = 'access_event'
             QUALIFY row_number() OVER (PARTITION BY subject_id ORDER BY rule_order NULLS LAST, rule_id) = 1
         )
@@ -435,9 +448,9 @@ CREATE OR REPLACE TEMP TABLE rule_candidates (
 """
 
 
-def _collect_candidates(con, rule: Rule) -> None:
+def _collect_candidates(con, rule: Rule, table: str = "rule_candidates") -> None:
     sql = f"""
-        INSERT INTO rule_candidates
+        INSERT INTO {table}
         SELECT ?, ?, ?, ?,
                CAST(r.subject_id AS VARCHAR), CAST(r.severity AS VARCHAR), CAST(r.school_id AS VARCHAR),
                CAST(r.occurred_at AS TIMESTAMPTZ), CAST(r.actor_id AS VARCHAR),

@@ -15,7 +15,7 @@ en = "Staff account {actor_id} accessed the data of student {student_id}, of who
 nl = "Medewerkersaccount {actor_id} heeft in week {week} gegevens geraadpleegd van leerling {student_id}, van wie de houder als ouder of verzorger is geregistreerd ({relation}): inzagen: {events}, de eerste op {first_day}. Daarvan verklaard door een betrokkenheid, een rol of een gerechtvaardigde noodtoegang: {explained_events} ({explained_by}). Of de ouder keek als medewerker of als ouder, beoordeelt de privacyfunctionaris."
 */
 -- A guardians row for the student (any dates) whose staff_id is the actor. Whether the accesses were
--- explained is taken from what the week's access judgement recorded (access_explanations): shown, not
+-- explained is taken from what the week's access judgement recorded (own_child_accesses): shown, not
 -- judged; without the access rules, none counts as explained.
 WITH own_child AS (
     SELECT trim(staff_id) AS actor_id, student_id, min(relation) AS relation
@@ -27,27 +27,16 @@ pairs AS (
     SELECT p.*, o.relation FROM signal_account_students_week p
     JOIN own_child o ON o.actor_id = p.actor_id AND o.student_id = p.student_id
 ),
-events AS (
-    SELECT a.actor_id, a.student_id, a._file_hash AS file_hash, a._line AS line
-    FROM access_log a
-    JOIN pairs p ON p.actor_id = a.actor_id AND p.student_id = a.student_id
-    CROSS JOIN audit_week w
-    WHERE a.actor_type = 'staff'
-      AND a.occurred_at >= w.start_at - INTERVAL 1 DAY AND a.occurred_at < w.end_at + INTERVAL 1 DAY
-      AND local_date_near_week(a.occurred_at) BETWEEN w.week_start AND w.week_end
-),
 explained AS (
-    SELECT e.actor_id, e.student_id,
-           count(x.line) AS explained_events,
-           list(DISTINCT coalesce(x.detail, x.explained_by) ORDER BY coalesce(x.detail, x.explained_by))
-               FILTER (WHERE x.line IS NOT NULL) AS explained_by
-    FROM events e
-    CROSS JOIN audit_week w
-    LEFT JOIN access_explanation_files f ON f.week = w.week AND f.file_hash = e.file_hash
-    LEFT JOIN access_explanations x
-           ON x.week = w.week AND x.file_no = f.file_no AND x.line = e.line
-          AND x.explained_by IN ('involvement', 'role_allowance', 'break_glass')
-    GROUP BY e.actor_id, e.student_id
+    -- the week's accesses of the pair as the access judgement explained them (the runner's
+    -- own_child_accesses, from checks.judgement)
+    SELECT actor_id, student_id,
+           count(*) FILTER (WHERE explained_by IN ('involvement', 'role_allowance', 'break_glass'))
+               AS explained_events,
+           list(DISTINCT coalesce(detail, explained_by) ORDER BY coalesce(detail, explained_by))
+               FILTER (WHERE explained_by IN ('involvement', 'role_allowance', 'break_glass')) AS explained_by
+    FROM own_child_accesses
+    GROUP BY actor_id, student_id
 )
 SELECT p.subject_id,
        'medium' AS severity,
