@@ -31,16 +31,9 @@ Derived relations
 Populations (one row per subject checked)
     access_slice(since, until) the instants whose events the access populations hold: by default all
                                near the week; the runner may judge a large week in slices
-    access_week                access_log rows whose local date is in the week, resolved; access_key
-                               is a number unique per event, for joins inside the check phase
-    staff_access_week          ... whose actor is staff
-    psych_report_access_week   ... staff accesses to a psychological report
-    student_access_week        ... whose actor is a student
-    guardian_access_week       ... whose actor is a guardian, with what the guardians and consents
-                               feeds say that day: linked, parental_authority, student_age,
-                               parent_access_consent, parent_access_consent_ids
-    identified_access_week     ... whose actor must be a known account (ACCESS-UNKNOWN-ACTOR): staff,
-                               and guardians only when the guardians feed has rows
+    access_judged, access_flagged, access_week and the access rules' populations (staff_access_week,
+    psych_report_access_week, student_access_week, guardian_access_week, identified_access_week):
+                               the events of the slice judged in one pass, see checks.judgement
     disclosure_week            disclosures whose local date is in the week, resolved
     consent_disclosures_week   ... legal_basis consent
     exception_disclosures_week ... any other legal basis (section C)
