@@ -143,10 +143,13 @@ def test_a_run_killed_at_any_point_leaves_before_or_after_and_the_next_run_compl
     assert _week_rows(work, "coverage") == coverage_before
     assert_before_or_after(work, base)
 
-    _killed_at(work, "after-swap")  # the first set just renamed into place, not yet recorded
+    # The new set just renamed into place, not yet recorded. When the run killed at a random moment got
+    # as far as its reports, that earlier set was exchanged out and is not yet deleted.
+    had_set = bool(_week_files(work))
+    _killed_at(work, "after-swap")
     assert _week_rows(work, "coverage") != []
     assert _week_files(work) == _week_files(base["work"])
-    assert _leftovers(work) == []
+    assert len(_leftovers(work)) == (1 if had_set else 0)
     assert_before_or_after(work, base)
 
     # A kill between report files leaves the previous set whole (marked, to tell it from the new one).
