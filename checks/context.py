@@ -173,10 +173,12 @@ def prepare_signals(con) -> None:
         con.execute(SIGNAL_POPULATIONS.read_text(encoding="utf-8").format(earliest=EARLIEST, latest=LATEST))
 
 
-def prepare_accesses(con, since=None, until=None, rules=None, evaluated=None) -> None:
+def prepare_accesses(con, since=None, until=None, rules=None, evaluated=None, population: str = "true") -> None:
     """(Re)judge the access events that occurred in [since, until), instants; by default every event
     near the week (checks.judgement). `rules`: the access rules whose conditions the pass applies
-    (default: the catalogue's); `evaluated`: the ids of the rules evaluated this week (default: those).
+    (default: the catalogue's); `evaluated`: the ids of the rules evaluated this week (default: those);
+    `population`: which events to keep (a predicate of checks.judgement.POPULATIONS; the benchmark
+    judges one rule's population alone).
     The runner judges a large week's events in slices this way: every access rule judges each event on
     its own, so a slice is judged exactly as the whole week."""
     if rules is None:
@@ -185,7 +187,7 @@ def prepare_accesses(con, since=None, until=None, rules=None, evaluated=None) ->
         evaluated = {rule.id for rule in rules}
     _access_slice(con, since, until)
     judgement.judge_slice(con, judgement.rule_case(rules), explained.explained_by_sql(set(evaluated)),
-                          explained.DETAIL_SQL, explained.GRANT_RANK)
+                          explained.DETAIL_SQL, explained.GRANT_RANK, population)
 
 
 def _access_slice(con, since, until) -> None:

@@ -185,13 +185,15 @@ JUDGED_COLUMNS = ("access_key, file_no, line, source_system, school_id, actor_ty
                   "CASE WHEN own_child THEN student_id END AS own_child_student")
 
 
-def judge_slice(con, rule_case: str, explained_by: str, detail: str, grant_rank: int) -> None:
+def judge_slice(con, rule_case: str, explained_by: str, detail: str, grant_rank: int,
+                population: str = "true") -> None:
     """(Re)build access_judged for the events of the current access_slice, access_flagged for those a
     rule flags (every column), and the views access_week (every event, every column: computed when
     read, for rules without a condition and for tests) and its populations. `rule_case` is the SQL
     CASE naming the first access rule whose condition holds; `explained_by` and `detail` the CASEs of
     what allowed an event that no rule flags (checks.explained); `grant_rank` the rank of a grant among
-    the relations."""
+    the relations; `population` which of the slice's events access_judged keeps (DuckDB pushes it down
+    to the scan: the other kinds of actor are not judged at all)."""
     since, until, week_start, week_end = con.execute(
         """SELECT strftime(timezone('UTC', s.since), '%Y-%m-%d %H:%M:%S.%f'),
                   strftime(timezone('UTC', s.until), '%Y-%m-%d %H:%M:%S.%f'),
@@ -207,7 +209,8 @@ def judge_slice(con, rule_case: str, explained_by: str, detail: str, grant_rank:
                              rich=_RICH if rich else "", **bounds)
 
     lean = judgement("true", rich=False)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE access_judged AS SELECT {JUDGED_COLUMNS} FROM ({lean})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE access_judged AS SELECT {JUDGED_COLUMNS} FROM ({lean}) "
+                f"WHERE {population}")
     flagged = "a.rowid IN (SELECT access_key FROM access_judged WHERE rule_id IS NOT NULL)"
     con.execute(f"CREATE OR REPLACE TEMP TABLE access_flagged AS {judgement(flagged, rich=True)}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW access_week AS {judgement('true', rich=True)}")

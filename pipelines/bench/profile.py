@@ -48,9 +48,9 @@ def time_rule(con, week: str, rule_id: str, settings: Settings | None = None) ->
     try:
         started = time.perf_counter()
         if rule.subject_type == "access_event":
-            # the week's context, then the one pass with only this rule's condition
+            # the week's context, then the one pass over the rule's population with only its condition
             context.prepare(con, week, settings, accesses=False, populations=False)
-            context.prepare_accesses(con, rules=[rule])
+            context.prepare_accesses(con, rules=[rule], population=judgement.POPULATIONS[rule.population])
             if judgement.in_pass(rule):
                 con.execute(f"CREATE OR REPLACE TEMP VIEW flagged_access AS SELECT * FROM access_flagged "
                             f"WHERE rule_id = '{rule.id}'")
