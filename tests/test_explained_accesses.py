@@ -10,6 +10,7 @@ from checks.explained import explained_share
 from checks.registry import rule_by_id
 from checks.runner import RuleError, run_checks
 from pipelines.settings import Settings
+from pipelines.warehouse import connect
 from tests.access_fixtures import (
     ACCESS_RULES,
     add_guardian_link,
@@ -357,3 +358,37 @@ def test_explained_share_counts_not_evaluated_apart(con):
 def test_explained_share_is_empty_for_a_week_not_checked(con):
     mixed_week(con)
     assert explained_share(con, WEEK) == []
+
+
+# --- a warehouse written before explanations were compact ---------------------------------------------------
+
+
+def test_a_warehouse_with_the_former_wide_explanations_is_converted_on_opening(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = connect(path)
+    mixed_week(con)
+    check(con, rules=ACCESS_RULES)
+    expected = explanations(con)
+    counts = con.execute("SELECT * FROM access_explanation_counts ORDER BY ALL").fetchall()
+    # the former layout: one wide row per access, named by subject_id, with its school and category
+    rows = con.execute("""
+        SELECT e.week, e.subject_id, a.source_system, s.school_id, a.actor_type,
+               coalesce(nullif(a.category, ''), d.category, 'general'), e.explained_by, e.detail, e.rule_id
+        FROM access_explanation_events e
+        JOIN access_log a ON a.source_system || ':' || a.event_id = e.subject_id
+        LEFT JOIN students s ON s.student_id = a.student_id
+        LEFT JOIN documents d ON d.document_id = a.document_id
+    """).fetchall()
+    con.execute("DROP VIEW access_explanation_events")
+    for table in ("access_explanations", "access_explanation_counts", "access_explanation_files"):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("""CREATE TABLE access_explanations (week VARCHAR, subject_id VARCHAR, source_system VARCHAR,
+                   school_id VARCHAR, actor_type VARCHAR, category VARCHAR, explained_by VARCHAR, detail VARCHAR,
+                   rule_id VARCHAR)""")  # without decision_id: the oldest layout
+    con.executemany("INSERT INTO access_explanations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.close()
+
+    con = connect(path)  # opening converts it
+    assert explanations(con) == expected
+    assert con.execute("SELECT * FROM access_explanation_counts ORDER BY ALL").fetchall() == counts
+    assert "subject_id" not in {r[0] for r in con.execute("DESCRIBE access_explanations").fetchall()}
