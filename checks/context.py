@@ -164,7 +164,7 @@ def prepare(con, week: str, settings: Settings, accesses: bool = True, populatio
 
 def prepare_judgement(con) -> None:
     """The lookups of the access judgement (checks.judgement) on a prepared connection."""
-    judgement.prepare_lookups(con, explained.relation_rank(), EARLIEST, LATEST)
+    judgement.prepare_lookups(con, explained.relation_rank("relation"), EARLIEST, LATEST)
 
 
 def prepare_signals(con) -> None:

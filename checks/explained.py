@@ -4,8 +4,8 @@ For every access event of a checked week, `access_explanations` holds exactly on
 it, or the access finding it got, and `access_explanation_counts` the same counted per school, source
 system, kind of actor and category (what the reports read). What allowed an event is decided in the
 one pass of checks.judgement (`explained_by_sql`, `DETAIL_SQL`); after the slice's access rules have
-put their candidates in `rule_candidates` and precedence has kept one per event (`access_findings`),
-the runner stores each slice's rows with EXPLANATIONS_SQL and EXPLANATION_COUNTS_SQL.
+put their candidates in `rule_candidates` and precedence has kept one per event (`access_findings`,
+OUTCOME_VIEW), the runner stores each slice's rows with EXPLANATIONS_SQL and EXPLANATION_COUNTS_SQL.
 
 explained_by, in the order they are tried:
     finding        the access rule that flagged it (rule_id)
@@ -46,7 +46,7 @@ JUDGED_BY = {
 RELATION_ORDER = ("teacher", "mentor", "care_coordinator", "substitute", "assessment", "grant", "roster")
 
 
-def relation_rank(column: str = "i.relation") -> str:
+def relation_rank(column: str) -> str:
     """The rank of an involvement relation in RELATION_ORDER (unknown relations last)."""
     return (f"CASE {column} "
             + " ".join(f"WHEN '{relation}' THEN {rank}" for rank, relation in enumerate(RELATION_ORDER))
@@ -89,38 +89,39 @@ DETAIL_SQL = """CASE explained_by
             ELSE 'link' END
     END"""
 
-# The slice's explanations in the warehouse's compact form: the event by its place in the access log
-# (the number of the landing file it was loaded from, see access_explanation_files, and its line),
-# what allowed it, or the access finding it got (the rule that precedence kept among the slice's
-# candidates, `access_findings`).
-EXPLANATIONS_SQL = """
-SELECT CAST($week AS VARCHAR) AS week, j.file_no, j.line,
-       CASE WHEN f.rule_id IS NOT NULL THEN 'finding' ELSE j.explained_by END AS explained_by,
-       CASE WHEN f.rule_id IS NULL THEN j.detail END AS detail,
-       f.rule_id,
-       CASE WHEN f.rule_id IS NULL THEN j.decision_id END AS decision_id
+# What each access of the slice got: the access finding precedence kept among the slice's candidates
+# (`access_findings`), else what explained it. The runner creates it once the findings are known; the
+# three stores below read it.
+OUTCOME_VIEW = """
+CREATE OR REPLACE TEMP VIEW access_outcome AS
+SELECT j.* REPLACE (
+           CASE WHEN f.rule_id IS NOT NULL THEN 'finding' ELSE j.explained_by END AS explained_by,
+           CASE WHEN f.rule_id IS NULL THEN j.detail END AS detail,
+           CASE WHEN f.rule_id IS NULL THEN j.decision_id END AS decision_id,
+           f.rule_id AS rule_id)
 FROM access_judged j LEFT JOIN access_findings f USING (access_key)
+"""
+
+# The slice's explanations in the warehouse's compact form: the event by its place in the access log
+# (the number of the landing file it was loaded from, see access_explanation_files, and its line).
+EXPLANATIONS_SQL = """
+SELECT CAST($week AS VARCHAR) AS week, file_no, line, explained_by, detail, rule_id, decision_id
+FROM access_outcome
 """
 
 # The slice's accesses of staff to their own child (checks.judgement), with what explained them: what
 # SIGNAL-OWN-CHILD shows (own_child_accesses), without reading the week's explanations again.
 OWN_CHILD_SQL = """
-SELECT j.own_child_actor AS actor_id, j.own_child_student AS student_id,
-       CASE WHEN f.rule_id IS NOT NULL THEN 'finding' ELSE j.explained_by END AS explained_by,
-       CASE WHEN f.rule_id IS NULL THEN j.detail END AS detail
-FROM access_judged j LEFT JOIN access_findings f USING (access_key)
-WHERE j.own_child_actor IS NOT NULL
+SELECT own_child_actor AS actor_id, own_child_student AS student_id, explained_by, detail
+FROM access_outcome WHERE own_child_actor IS NOT NULL
 """
 
 # The same slice's explanations counted per school, system, kind of actor and category: what the
 # reports read (the explained share) without going through one row per access.
 EXPLANATION_COUNTS_SQL = """
-SELECT CAST($week AS VARCHAR) AS week, j.school_id, j.source_system, j.actor_type, j.category,
-       CASE WHEN f.rule_id IS NOT NULL THEN 'finding' ELSE j.explained_by END AS explained_by,
-       CASE WHEN f.rule_id IS NULL THEN j.detail END AS detail,
-       CASE WHEN f.rule_id IS NULL THEN j.decision_id END AS decision_id,
-       count(*) AS accesses
-FROM access_judged j LEFT JOIN access_findings f USING (access_key)
+SELECT CAST($week AS VARCHAR) AS week, school_id, source_system, actor_type, category, explained_by, detail,
+       decision_id, count(*) AS accesses
+FROM access_outcome
 GROUP BY ALL
 """
 

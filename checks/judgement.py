@@ -12,16 +12,15 @@ access log once and gives every event
     rule_id          the first access rule, in precedence order, whose condition holds (the rule files'
                      `condition`, composed by the runner), or NULL
     explained_by     what allowed it when no rule flags it (checks.explained)
-    and, only for the events a rule flags, the columns the rules' facts name (NULL elsewhere: the
-    week's millions of events carry no text they do not need)
 
-into the TEMP table `access_judged`. The rules' populations and the rich view `access_week` (every
-event with all its columns, for rules without a condition and for tests) are views of it.
+into the TEMP table `access_judged`, with only the columns the explanation, the counts and the
+populations need (the week's millions of events carry no text they do not need). The same pass, run
+again on the few flagged events alone, gives them every column the rules' facts name
+(`access_flagged`); run on every event, the view `access_week` (for rules without a condition, and
+tests).
 """
 
 from __future__ import annotations
-
-from pipelines.contract import SPECIAL_CATEGORIES
 
 # The populations of the access rules: a view name and which judged events it holds.
 POPULATIONS = {
@@ -56,6 +55,11 @@ def rule_case(rules) -> str:
     ) + " END"
 
 
+def select_flagged(con, rule) -> None:
+    """The view `flagged_access`: the judged slice's events that the pass gave `rule` (its query reads them)."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW flagged_access AS SELECT * FROM access_flagged WHERE rule_id = '{rule.id}'")
+
+
 def _timeline(name: str, source: str, keys: list[str], values: str) -> str:
     """A TEMP table `name`(keys..., seg_from, seg_to, values...) from `source` (keys..., d_from, d_to:
     inclusive dates, and the columns `values` aggregates): the dates are cut at every interval's
@@ -83,14 +87,14 @@ GROUP BY ALL;
 
 def prepare_lookups(con, relation_rank: str, earliest: str, latest: str) -> None:
     """The week's lookup timelines (on the views of checks.context: involvement_window,
-    role_allowance_in_force, parent_access_consent). `relation_rank` ranks involvement relations in
-    the order explanations name them (checks.explained.RELATION_ORDER)."""
+    role_allowance_in_force, parent_access_consent). `relation_rank` ranks the column `relation` in the
+    order explanations name the relations (checks.explained.RELATION_ORDER)."""
     lookups = [
         # involvements, OneRoster and grants for every category: the best relation and the earliest grant
         _timeline(
             "lookup_involvement",
             f"""SELECT staff_id, student_id, window_from AS d_from, window_to AS d_to, relation, decision_id,
-                       {relation_rank.replace("i.relation", "relation")} AS relation_rank
+                       {relation_rank} AS relation_rank
                 FROM involvement_window WHERE categories IS NULL""",
             ["staff_id", "student_id"],
             "arg_min(i.relation, i.relation_rank) AS relation, min(i.relation_rank) AS relation_rank, "
@@ -204,7 +208,7 @@ def judge_slice(con, rule_case: str, explained_by: str, detail: str, grant_rank:
               "week_start": f"DATE '{week_start}'", "week_end": f"DATE '{week_end}'"}
 
     def judgement(events: str, rich: bool) -> str:
-        return _JUDGE.format(special=_sql_list(SPECIAL_CATEGORIES), rule_case=rule_case,
+        return _JUDGE.format(rule_case=rule_case,
                              explained_by=explained_by, detail=detail, grant_rank=grant_rank, events=events,
                              rich=_RICH if rich else "", **bounds)
 
@@ -216,10 +220,6 @@ def judge_slice(con, rule_case: str, explained_by: str, detail: str, grant_rank:
     con.execute(f"CREATE OR REPLACE TEMP VIEW access_week AS {judgement('true', rich=True)}")
     con.execute("".join(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM access_week WHERE {where};\n"
                         for name, where in POPULATIONS.items() if name != "access_week"))
-
-
-def _sql_list(values) -> str:
-    return "[" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + "]"
 
 
 _RICH = ("a.source_system || ':' || a.event_id AS subject_id, a.event_id, a.occurred_at, a.action, "
@@ -333,7 +333,7 @@ defaults AS (
                coalesce(parental_authority, false) AS parental_authority,
                coalesce(parent_access_consent, false) AS parent_access_consent,
                coalesce(guardian_16_17_allowed, false) AS guardian_16_17_allowed),
-           list_contains({special}, category) AS is_special
+           category IN (SELECT category FROM special_category) AS is_special   -- only the facts read it
     FROM flags
 ),
 ruled AS (

@@ -174,7 +174,8 @@ def check_week(con, week: str, settings: Settings, selected, timed=_untimed) -> 
             scratch.execute(_CANDIDATES_DDL.replace("rule_candidates", "slice_candidates"))
             timed("access rules: the flagged events' facts", lambda: _access_candidates(scratch, access_rules))
             timed("access rules: populations counted", lambda: _count_accesses(scratch, access_rules, coverage))
-            timed("access findings: precedence in the slice", lambda: scratch.execute(_access_findings(access_rules)))
+            timed("access findings: precedence in the slice",
+                  lambda: scratch.execute(_access_findings(access_rules) + ";\n" + explained.OUTCOME_VIEW))
             timed(
                 "hand the slice's candidates over",
                 lambda: _hand_over(scratch, "SELECT * FROM slice_candidates", con, "rule_candidates"),
@@ -291,8 +292,7 @@ def _access_candidates(con, rules) -> None:
         if not judgement.in_pass(rule):
             _collect_candidates(con, rule, "slice_candidates")
             continue
-        con.execute(f"CREATE OR REPLACE TEMP VIEW flagged_access AS SELECT * FROM access_flagged "
-                    f"WHERE rule_id = '{rule.id}'")
+        judgement.select_flagged(con, rule)
         _collect_candidates(con, rule, "slice_candidates")
         got = con.execute("SELECT count(*), count(DISTINCT subject_id) FROM slice_candidates WHERE rule_id = ?",
                           [rule.id]).fetchall()[0]

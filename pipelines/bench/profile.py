@@ -52,8 +52,7 @@ def time_rule(con, week: str, rule_id: str, settings: Settings | None = None) ->
             context.prepare(con, week, settings, accesses=False, populations=False)
             context.prepare_accesses(con, rules=[rule], population=judgement.POPULATIONS[rule.population])
             if judgement.in_pass(rule):
-                con.execute(f"CREATE OR REPLACE TEMP VIEW flagged_access AS SELECT * FROM access_flagged "
-                            f"WHERE rule_id = '{rule.id}'")
+                judgement.select_flagged(con, rule)
         else:
             context.prepare(con, week, settings)
         prepared = time.perf_counter()
