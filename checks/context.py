@@ -41,9 +41,12 @@ Populations (one row per subject checked)
     and, from checks/populations.sql, those of the standing rules (section E) and
     consented_disclosures_week  consent disclosures joined with their consent (consent rules 2-5)
     and, from checks/signal_populations.sql, those of the signals (section F), for the whole week:
-    signal_access_days_week    one row per personal staff account, student and local date it touched
+    signal_access_pairs_week   one row per personal staff account and student it touched
+    signal_access_days_week    one row per such account, student and local date, of the accesses a
+                               signal reads by day or hour: exports, quiet hours, accounts that left
     signal_accounts_week       one row per such account, with its distinct students and quiet hours
     signal_account_days_week   one row per account and local date (SIGNAL-BULK-EXPORT)
+    signal_account_students_week  one row per account and student (SIGNAL-OWN-CHILD)
     signal_peer_groups_week    per active account, each peer group (school, role) it is in, with the
                                group's active accounts and their median of distinct students
 """
@@ -170,7 +173,10 @@ def prepare_judgement(con) -> None:
 def prepare_signals(con) -> None:
     """The signals' populations (checks/signal_populations.sql) on a prepared connection."""
     if SIGNAL_POPULATIONS.exists():
-        con.execute(SIGNAL_POPULATIONS.read_text(encoding="utf-8").format(earliest=EARLIEST, latest=LATEST))
+        week = judgement.bound_literals(
+            con, "SELECT start_at - INTERVAL 1 DAY, end_at + INTERVAL 1 DAY, week_start, week_end FROM audit_week"
+        )
+        con.execute(SIGNAL_POPULATIONS.read_text(encoding="utf-8").format(earliest=EARLIEST, latest=LATEST, **week))
 
 
 def prepare_accesses(con, since=None, until=None, rules=None, evaluated=None, population: str = "true") -> None:

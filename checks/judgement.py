@@ -189,6 +189,20 @@ JUDGED_COLUMNS = ("access_key, file_no, line, source_system, school_id, actor_ty
                   "CASE WHEN own_child THEN student_id END AS own_child_student")
 
 
+def bound_literals(con, bounds: str) -> dict:
+    """{"since", "until", "week_start", "week_end"}: the row of `bounds` (SQL giving two instants and two
+    dates) as SQL constants. A filter on constants lets DuckDB skip row groups outside them; on a join
+    with a one-row table it becomes a nested-loop join."""
+    since, until, week_start, week_end = con.execute(
+        f"""SELECT strftime(timezone('UTC', b.since), '%Y-%m-%d %H:%M:%S.%f'),
+                   strftime(timezone('UTC', b.until), '%Y-%m-%d %H:%M:%S.%f'),
+                   CAST(b.week_start AS VARCHAR), CAST(b.week_end AS VARCHAR)
+            FROM ({bounds}) AS b(since, until, week_start, week_end)"""
+    ).fetchall()[0]
+    return {"since": f"TIMESTAMPTZ '{since}+00'", "until": f"TIMESTAMPTZ '{until}+00'",
+            "week_start": f"DATE '{week_start}'", "week_end": f"DATE '{week_end}'"}
+
+
 def judge_slice(con, rule_case: str, explained_by: str, detail: str, grant_rank: int,
                 population: str = "true") -> None:
     """(Re)build access_judged for the events of the current access_slice, access_flagged for those a
@@ -198,14 +212,7 @@ def judge_slice(con, rule_case: str, explained_by: str, detail: str, grant_rank:
     what allowed an event that no rule flags (checks.explained); `grant_rank` the rank of a grant among
     the relations; `population` which of the slice's events access_judged keeps (DuckDB pushes it down
     to the scan: the other kinds of actor are not judged at all)."""
-    since, until, week_start, week_end = con.execute(
-        """SELECT strftime(timezone('UTC', s.since), '%Y-%m-%d %H:%M:%S.%f'),
-                  strftime(timezone('UTC', s.until), '%Y-%m-%d %H:%M:%S.%f'),
-                  CAST(w.week_start AS VARCHAR), CAST(w.week_end AS VARCHAR)
-           FROM access_slice s, audit_week w"""
-    ).fetchall()[0]
-    bounds = {"since": f"TIMESTAMPTZ '{since}+00'", "until": f"TIMESTAMPTZ '{until}+00'",
-              "week_start": f"DATE '{week_start}'", "week_end": f"DATE '{week_end}'"}
+    bounds = bound_literals(con, "SELECT s.since, s.until, w.week_start, w.week_end FROM access_slice s, audit_week w")
 
     def judgement(events: str, rich: bool) -> str:
         return _JUDGE.format(rule_case=rule_case,

@@ -543,11 +543,44 @@ def test_quiet_hours_across_the_end_of_summer_time(con):
     assert facts(con, QUIET, "t1@2026-W43", week="2026-W43")["quiet_events"] == 5
 
 
+def test_each_signal_counts_its_subjects_checked(con):
+    """Coverage counts every subject a signal looked at: accounts, account-days, account-student pairs."""
+    add_staff(con, "t1")
+    add_staff(con, "t2", role="mentor")
+    add_staff(con, "svc", account_type="shared")  # not counted
+    access(con, "t1", "s1", f"{MONDAY} 10:00:00")
+    access(con, "t1", "s1", f"{MONDAY} 11:00:00")
+    access(con, "t1", "s2", f"{WEDNESDAY} 10:00:00", action="export")
+    access(con, "t1", "s1", f"{SUNDAY} 20:00:00")
+    access(con, "t1", "s1", f"{SUNDAY} 23:30:00")  # Monday 00:30 local time: next week
+    access(con, "t2", "s3", f"{WEDNESDAY} 03:00:00")
+    access(con, "svc", "s4")
+    own_child_link(con, staff_id="t9", student_id="s9")  # the guardians feed, for SIGNAL-OWN-CHILD
+    result = check(con, WEEK, rules=SIGNALS)
+    checked = {rule: coverage(result, rule)["subjects_checked"] for rule in SIGNALS}
+    assert checked == {VOLUME: 2, QUIET: 2, AFTER_LEAVING: 2,
+                       BULK: 4,        # t1 on Monday, Wednesday and Sunday; t2 on Wednesday
+                       OWN_CHILD: 3}   # t1 with s1 and s2; t2 with s3
+
+
+def test_after_leaving_counts_every_access_of_the_days_not_only_exports_or_night(con):
+    add_staff(con, "t1", valid_to="2026-11-17")
+    access(con, "t1", "s1", "2026-11-18 03:00:00")           # 04:00 local: quiet hours
+    access(con, "t1", "s2", "2026-11-18 09:00:00", action="export")
+    access(con, "t1", "s3", "2026-11-19 09:00:00")
+    access(con, "t1", "s3", "2026-11-19 10:00:00")
+    access(con, "t1", "s9", "2026-11-16 09:00:00")           # Monday: the role is still in force
+    assert subjects(con, AFTER_LEAVING) == {"t1@2026-W47"}
+    assert facts(con, AFTER_LEAVING, "t1@2026-W47") == {
+        "actor_id": "t1", "week": "2026-W47", "days": 2, "first_day": "2026-11-18", "role_ended": "2026-11-17",
+        "events": 4, "students": 3}
+
+
 def test_a_run_without_signal_rules_does_not_build_their_populations(con):
     add_staff(con, "t1")
     access(con, "t1", "s1")
     check(con, WEEK, rules=ACCESS_RULES)
-    built = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'signal_access_days_week'"
+    built = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'signal_access_pairs_week'"
     assert con.execute(built).fetchone()[0] == 0
     check(con, WEEK, rules=[QUIET])
     assert con.execute(built).fetchone()[0] == 1

@@ -16,7 +16,7 @@ en = "Staff account {actor_id} made {quiet_events} accesses between {quiet_from}
 nl = "Medewerkersaccount {actor_id} heeft in week {week} {quiet_events} keer gegevens geraadpleegd tussen {quiet_from} en {quiet_to} (lokale tijd), van {quiet_students} verschillende leerlingen; de eerste keer op {first_quiet}. Het signaal begint bij {quiet_min_events} zulke inzagen en {quiet_min_students} leerlingen. Een patroon om na te gaan, geen overtreding op zich."
 */
 -- Quiet hours are [quiet_from, quiet_to) in local time, past midnight when quiet_from > quiet_to
--- (signal_access_days_week marks each access).
+-- (signal_access_days_week marks each access; signal_accounts_week adds them up per account).
 SELECT a.subject_id,
        'low' AS severity,
        NULL AS school_id,
