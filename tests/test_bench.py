@@ -105,6 +105,15 @@ def test_a_stage_runs_in_its_own_process_with_its_time_and_peak_memory(tmp_path)
     assert scan["peak_spill_mb"] == 0  # a small scan does not spill to disk
 
 
+def test_the_lookups_floor_looks_up_every_event_of_the_week(tmp_path):
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    small_board(con)
+    con.close()
+    floor = harness.measure("floor", "--db", db, "--week", WEEK)
+    assert floor["events"] == 11 and floor["seconds"] >= 0 and not floor.get("error")
+
+
 def test_a_failing_stage_is_an_error_entry_not_a_crash(tmp_path):
     failed = harness.measure("scan", "--db", tmp_path / "missing" / "w.duckdb")
     assert failed["seconds"] is None and failed["error"]
@@ -124,6 +133,7 @@ CANNED = {
     "reports_profile": {"seconds": 5.0, "files": 7, "functions": []},
     "end_to_end": {"seconds": 25.0},
     "scan": {"seconds": 0.1, "all_columns_seconds": 0.5, "rows": 1_000_040},
+    "floor": {"seconds": 1.2, "events": 1_000_040},
     "uninvolved": {"seconds": 1.0, "prepare_seconds": 0.8, "rule_seconds": 0.2, "candidates": 42},
     "pandas_uninvolved": {"seconds": 30.0, "load_seconds": 5.0, "findings": 42},
     "replicate": {"seconds": 60.0, "access_rows": 100_000_400},
@@ -148,7 +158,7 @@ def test_a_run_writes_every_stage_and_a_verdict_for_every_target(tmp_path, canne
     harness.run(["weekly", "year", "sector"], tmp_path, say=lambda text: None)
     report = json.loads((tmp_path / "bench.json").read_text())
     assert set(report["sizes"]) == {"weekly", "year", "sector"}
-    assert {"generate", "ingest", "checks", "reports", "end_to_end", "scan", "uninvolved",
+    assert {"generate", "ingest", "checks", "reports", "end_to_end", "scan", "floor", "uninvolved",
             "pandas_uninvolved"} <= set(report["sizes"]["weekly"]["stages"])
     assert "replicate" in report["sizes"]["sector"]["stages"]
     assert "ingest" not in report["sizes"]["sector"]["stages"]  # the check phase starts from a warehouse
@@ -170,6 +180,8 @@ def test_a_run_writes_every_stage_and_a_verdict_for_every_target(tmp_path, canne
     assert "held back by ingest" in end_to_end["note"] and end_to_end["profile"]
     pandas = next(t for t in report["targets"] if t["name"] == "uninvolved_vs_pandas_10M")
     assert "same result: yes" in pandas["note"]
+    checks = next(t for t in report["targets"] if t["name"] == "checks_vs_scan_10M")
+    assert "take 1.20 s, 2.4x the scan, and the check phase is 2.5x them" in checks["note"]
 
 
 def test_a_generated_size_is_reused_when_its_flags_are_the_same(tmp_path, canned):

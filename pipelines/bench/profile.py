@@ -66,3 +66,40 @@ def time_rule(con, week: str, rule_id: str, settings: Settings | None = None) ->
         "rule_seconds": round(done - prepared, 3),
         "candidates": candidates,
     }
+
+
+# The least a check that looks up each access must do (the floor the check phase is compared with):
+# read the week's events, resolve each one's document (its category) and student (school), and find a
+# staff access's involvement and role allowance that day, the lookups ACCESS-UNINVOLVED needs, in the
+# week's own lookup timelines. Nothing is written and no rule is applied.
+LOOKUPS_FLOOR_SQL = """
+SELECT count(*), count(inv.relation), count(ro.role)
+FROM (SELECT a.*, local_date_near_week(a.occurred_at) AS local_date
+      FROM access_log a, audit_week w
+      WHERE a.occurred_at >= w.start_at - INTERVAL 1 DAY AND a.occurred_at < w.end_at + INTERVAL 1 DAY) a
+LEFT JOIN documents d ON d.document_id = a.document_id
+LEFT JOIN students st ON st.student_id = a.student_id
+LEFT JOIN lookup_involvement inv
+       ON a.actor_type = 'staff' AND inv.staff_id = a.actor_id AND inv.student_id = a.student_id
+      AND a.local_date BETWEEN inv.seg_from AND inv.seg_to
+LEFT JOIN lookup_role ro
+       ON a.actor_type = 'staff' AND ro.staff_id = a.actor_id AND ro.school_id = st.school_id
+      AND ro.category = coalesce(nullif(a.category, ''), nullif(d.category, ''), 'general')
+      AND a.local_date BETWEEN ro.seg_from AND ro.seg_to
+"""
+
+
+def lookups_floor(con, week: str, settings: Settings | None = None) -> dict:
+    """LOOKUPS_FLOOR_SQL timed on the week's lookups (rolled back), the second of two runs (warm, as the
+    scan it is set beside): {"seconds", "events"}."""
+    settings = settings or Settings()
+    con.begin()
+    try:
+        context.prepare(con, week, settings, accesses=False, populations=False, signals=False, lookups=True)
+        con.execute(LOOKUPS_FLOOR_SQL).fetchall()
+        started = time.perf_counter()
+        events = con.execute(LOOKUPS_FLOOR_SQL).fetchone()[0]
+        seconds = time.perf_counter() - started
+    finally:
+        con.rollback()
+    return {"seconds": round(seconds, 3), "events": events}

@@ -17,6 +17,8 @@ Stages:
     check_profile the check phase's steps timed one by one (rolled back)
     ingest_profile, reports_profile   that stage under cProfile: the functions with the most own time
     scan          the bare scan of access_log: the floor for any check over it
+    floor         the lookups every access needs (document, student, a staff access's involvement and
+                  role), counted, nothing written: the floor for a check that looks up each access
     pandas_uninvolved  ACCESS-UNINVOLVED as a user would write it in pandas (the reference)
     replicate     copy a warehouse and multiply its access_log (--copies) with shifted event ids
 """
@@ -205,6 +207,16 @@ def _scan(args) -> dict:
     return {"seconds": seconds, "rows": rows, "all_columns_seconds": every_seconds}
 
 
+def _floor(args) -> dict:
+    from pipelines.bench.profile import lookups_floor
+
+    con = _connect(args.db)
+    try:
+        return lookups_floor(con, args.week)
+    finally:
+        con.close()
+
+
 def _pandas_uninvolved(args) -> dict:
     from pipelines.bench.pandas_reference import access_uninvolved
 
@@ -273,6 +285,7 @@ STAGES = {
     "ingest_profile": _cprofiled(_ingest),
     "reports_profile": _cprofiled(_reports),
     "scan": _scan,
+    "floor": _floor,
     "pandas_uninvolved": _pandas_uninvolved,
     "replicate": _replicate,
 }
