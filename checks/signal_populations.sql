@@ -12,7 +12,7 @@
 --   signal_access_days_week   only the accesses a signal looks at by day or by hour, one row per
 --                             account, student and local date.
 -- Folding every access by day as well costs half as much again as folding it by pair; the accesses
--- that need their day (exports, quiet hours, accounts that may have left) are few.
+-- that need their day (exports, quiet hours, accounts that have left) are few.
 --
 -- occurred_at is a timestamp in the contract (landing.md, pipelines/contract.py): a value without a
 -- time of day is quarantined at ingest, so every counted access has a real local time for quiet hours.
@@ -23,11 +23,16 @@ FROM staff
 GROUP BY staff_id
 HAVING bool_and(coalesce(account_type, 'personal') = 'personal');
 
--- Accounts with a role that ended before the week's last day: only they can be used after leaving.
-CREATE OR REPLACE TEMP TABLE signal_ended_account AS
-SELECT DISTINCT s.staff_id AS actor_id
-FROM staff s, audit_week w
-WHERE s.valid_to < w.week_end;
+-- Accounts that have left on some day of the week: none of their staff rows is in force that day while
+-- one has ended before it (SIGNAL-AFTER-LEAVING's day). Only their every access is folded by day.
+CREATE OR REPLACE TEMP TABLE signal_left_account AS
+SELECT DISTINCT actor_id
+FROM (SELECT s.staff_id AS actor_id, {week_start} + CAST(d.range AS INTEGER) AS local_date,
+             bool_or(in_force(s.valid_from, s.valid_to, {week_start} + CAST(d.range AS INTEGER))) AS in_force,
+             bool_or(s.valid_to < {week_start} + CAST(d.range AS INTEGER)) AS ended_before
+      FROM staff s, range(7) d
+      GROUP BY ALL)
+WHERE NOT in_force AND ended_before;
 
 -- The week's staff accesses (every account: the personal ones are picked after folding, on fewer rows).
 CREATE OR REPLACE TEMP MACRO signal_staff_accesses() AS TABLE
@@ -72,7 +77,7 @@ folded AS (
            count(*) FILTER (WHERE quiet) AS quiet_events,
            min(occurred_at) FILTER (WHERE quiet) AS first_quiet_at
     FROM marked
-    WHERE export OR quiet OR actor_id IN (SELECT actor_id FROM signal_ended_account)
+    WHERE export OR quiet OR actor_id IN (SELECT actor_id FROM signal_left_account)
     GROUP BY actor_id, student_id, local_date
 )
 SELECT f.* FROM folded f JOIN signal_personal_account p ON p.actor_id = f.actor_id;
