@@ -7,6 +7,8 @@ any name changes nothing, and a changed file under an old name is a new delivery
 from __future__ import annotations
 
 import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +59,17 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+HASH_WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _digest(path: Path, relative: str, mtime_ns: int) -> str:
+    try:
+        return sha256_of(path)
+    except OSError:
+        # Unreadable (permissions): a batch of its own, which reading then rejects with the cause.
+        return hashlib.sha256(f"unreadable {relative} {mtime_ns}".encode()).hexdigest()
+
+
 def landing_files(landing: Path) -> list[LandingFile]:
     """Every file directly inside a feed folder, in delivery order (modification time, then path).
 
@@ -69,7 +82,7 @@ def landing_files(landing: Path) -> list[LandingFile]:
         raise LandingError(f"landing folder not found: {landing}")
     if not landing.is_dir():
         raise LandingError(f"landing folder is not a directory: {landing}")
-    found = []
+    listed = []
     for feed in FEEDS:
         folder = landing / feed
         if not folder.is_dir():
@@ -82,14 +95,15 @@ def landing_files(landing: Path) -> list[LandingFile]:
                 mtime_ns = path.stat().st_mtime_ns
             except FileNotFoundError:
                 continue  # removed since the folder was listed
-            try:
-                digest = sha256_of(path)
-            except OSError:
-                # Unreadable (permissions): a batch of its own, which reading then rejects with the cause.
-                digest = hashlib.sha256(f"unreadable {relative} {mtime_ns}".encode()).hexdigest()
-            found.append(
-                LandingFile(feed=feed, path=path, relative=relative, sha256=digest, mtime_ns=mtime_ns)
-            )
+            listed.append((feed, path, relative, mtime_ns))
+    # Hashing is the only work before the first file is staged (about 0.45 GB/s on one core): the files
+    # are hashed side by side (hashlib lets go of the GIL while it hashes).
+    with ThreadPoolExecutor(max_workers=HASH_WORKERS) as pool:
+        digests = list(pool.map(lambda item: _digest(*item[1:]), listed))
+    found = [
+        LandingFile(feed=feed, path=path, relative=relative, sha256=digest, mtime_ns=mtime_ns)
+        for (feed, path, relative, mtime_ns), digest in zip(listed, digests)
+    ]
     found += _vendor_exports(landing)
     return sorted(found, key=lambda f: (f.mtime_ns, f.relative))
 
