@@ -173,10 +173,16 @@ def prepare_judgement(con) -> None:
 def prepare_signals(con) -> None:
     """The signals' populations (checks/signal_populations.sql) on a prepared connection."""
     if SIGNAL_POPULATIONS.exists():
-        week = judgement.bound_literals(
-            con, "SELECT start_at - INTERVAL 1 DAY, end_at + INTERVAL 1 DAY, week_start, week_end FROM audit_week"
-        )
-        con.execute(SIGNAL_POPULATIONS.read_text(encoding="utf-8").format(earliest=EARLIEST, latest=LATEST, **week))
+        con.execute(SIGNAL_POPULATIONS.read_text(encoding="utf-8").format(
+            earliest=EARLIEST, latest=LATEST, **week_literals(con)))
+
+
+def week_literals(con) -> dict:
+    """The week's instants widened by a day (since, until) and its dates (week_start, week_end), as SQL
+    constants (checks.judgement.bound_literals)."""
+    return judgement.bound_literals(
+        con, "SELECT start_at - INTERVAL 1 DAY, end_at + INTERVAL 1 DAY, week_start, week_end FROM audit_week"
+    )
 
 
 def prepare_accesses(con, since=None, until=None, rules=None, evaluated=None, population: str = "true") -> None:

@@ -75,8 +75,8 @@ def time_rule(con, week: str, rule_id: str, settings: Settings | None = None) ->
 LOOKUPS_FLOOR_SQL = """
 SELECT count(*), count(inv.relation), count(ro.role)
 FROM (SELECT a.*, local_date_near_week(a.occurred_at) AS local_date
-      FROM access_log a, audit_week w
-      WHERE a.occurred_at >= w.start_at - INTERVAL 1 DAY AND a.occurred_at < w.end_at + INTERVAL 1 DAY) a
+      FROM access_log a
+      WHERE a.occurred_at >= {since} AND a.occurred_at < {until}) a
 LEFT JOIN documents d ON d.document_id = a.document_id
 LEFT JOIN students st ON st.student_id = a.student_id
 LEFT JOIN lookup_involvement inv
@@ -86,6 +86,7 @@ LEFT JOIN lookup_role ro
        ON a.actor_type = 'staff' AND ro.staff_id = a.actor_id AND ro.school_id = st.school_id
       AND ro.category = coalesce(nullif(a.category, ''), nullif(d.category, ''), 'general')
       AND a.local_date BETWEEN ro.seg_from AND ro.seg_to
+WHERE a.local_date BETWEEN {week_start} AND {week_end}
 """
 
 
@@ -96,9 +97,11 @@ def lookups_floor(con, week: str, settings: Settings | None = None) -> dict:
     con.begin()
     try:
         context.prepare(con, week, settings, accesses=False, populations=False, signals=False, lookups=True)
-        con.execute(LOOKUPS_FLOOR_SQL).fetchall()
+        # the week's bounds as constants, as the one pass has them
+        floor = LOOKUPS_FLOOR_SQL.format(**context.week_literals(con))
+        con.execute(floor).fetchall()
         started = time.perf_counter()
-        events = con.execute(LOOKUPS_FLOOR_SQL).fetchone()[0]
+        events = con.execute(floor).fetchone()[0]
         seconds = time.perf_counter() - started
     finally:
         con.rollback()
