@@ -101,7 +101,7 @@ def _ingest(args) -> dict:
 
     # The access-log files' own time: staging and loading them. A file is staged ahead of its load
     # (while Great Expectations imports or judges the one before), so both steps are timed where they
-    # run; GX's import, in a thread of its own, falls to no file.
+    # run; GX's import, in a process of its own, falls to no file.
     access_file_seconds = 0.0
 
     def timed_step(step, feed_of):

@@ -3,6 +3,7 @@
 files.py       which files are new (content hash) and in what order they were delivered
 readers.py     CSV / JSONL / Parquet -> a staging table of text with line numbers
 validation.py  Great Expectations suites generated from the contract
+gx_process.py  Great Expectations in a process of its own, so its Python never holds DuckDB's GIL
 parse.py       text -> typed values in DuckDB, and every failing cell
 load.py        last delivery wins; quarantine, validation results, replacements and the file's row in one
                transaction

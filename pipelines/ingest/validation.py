@@ -7,8 +7,10 @@ values (frame_sql); the lines carrying a value it finds unexpected become quaran
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -27,6 +29,7 @@ from pipelines.contract import (
     Feed,
 )
 from pipelines.ingest import reasons
+from pipelines.ingest.gx_process import GxProcess, Spec
 from pipelines.ingest.sql import ident
 
 # The same patterns run in Python (GX) and in DuckDB (RE2): keep them to the common subset.
@@ -197,13 +200,12 @@ def _presence_only(feed: Feed, frame_column: str) -> bool:
 
 
 class Validator:
-    """Runs the generated suites in a thread of its own: GX is imported and set up once, on first use
-    or when `prepare` says it will be needed (its import takes seconds), and judges one batch while
-    the caller stages or loads another in DuckDB, which releases the GIL."""
+    """Runs the generated suites: GX judges in a process of its own (pipelines.ingest.gx_process),
+    started on first use or when `prepare` says it will be needed (its import takes seconds), and
+    judges one batch while the caller stages or loads another in DuckDB. A thread of this process
+    hands it the frames and keeps the verdicts, so that judge() returns at once."""
 
     def __init__(self):
-        self._batch_definition = None
-        self._suites: dict[str, object] = {}
         # GX's verdict on each value it has judged, per check: True when unexpected. Every check is a
         # column map expectation (one value's verdict does not depend on the others), so a frame
         # whose values were all judged before needs no GX run; GX's fixed cost per run (about 0.1 s)
@@ -213,8 +215,8 @@ class Validator:
         self._worker_pid: int | None = None
 
     def prepare(self) -> None:
-        """Import and set up GX in the background: call it once a batch to validate is known to come."""
-        self._thread().submit(self._batches)
+        """Start GX's process (its import runs at once): call it when a batch to validate is known to come."""
+        gx_process()
 
     def judge(self, con, feed: Feed) -> Future:
         """Start judging the staged batch (`_stage`): its frame is read now, GX judges it in the
@@ -232,8 +234,8 @@ class Validator:
         record_failures(con, feed, self.judge(con, feed).result())
 
     def _thread(self) -> ThreadPoolExecutor:
-        # One thread: GX's state (context, suites, verdicts) is only ever touched by it. A process
-        # forked from this one has no such thread: it starts its own.
+        # One thread: the verdicts are only ever touched by it. A process forked from this one has no
+        # such thread: it starts its own.
         if self._worker is None or self._worker_pid != os.getpid():
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="great-expectations")
             self._worker_pid = os.getpid()
@@ -256,52 +258,15 @@ class Validator:
         return [(check, unexpected) for check, unexpected in found if unexpected]
 
     def _failed(self, frame: pd.DataFrame, feed: Feed) -> list[tuple[Check, list]]:
-        """(check, the unexpected values) of each expectation the frame fails.
-
-        GX lists at most MAX_RESULT_RECORDS unexpected values per expectation, so it judges the frame
-        that many rows at a time (one run for nearly every file: its frame is its distinct values)."""
-        from great_expectations.constants import MAX_RESULT_RECORDS
-
+        """(check, the unexpected values) of each expectation the frame fails, as GX's process finds them."""
         checks = {(c.kind, c.frame_column): c for c in checks_for(feed)}
-        failed: dict[Check, list] = {}
-        for start in range(0, len(frame), MAX_RESULT_RECORDS):
-            part = frame.iloc[start : start + MAX_RESULT_RECORDS]
-            batch = self._batches().get_batch(batch_parameters={"dataframe": part})
-            # BASIC lists the unexpected values as COMPLETE does, without the row indexes GX would
-            # also gather; at most the part's rows are unexpected.
-            result = batch.validate(
-                self._suite(feed), result_format={"result_format": "BASIC", "partial_unexpected_count": len(part)}
-            )
-            for outcome in result.results:
-                if _raised(outcome.exception_info):
-                    raise RuntimeError(f"Great Expectations failed on {feed.name}: {outcome.exception_info}")
-                if outcome.success:
-                    continue
-                meta = outcome.expectation_config.meta
-                check = checks[(meta["kind"], outcome.expectation_config.kwargs["column"])]
-                failed.setdefault(check, []).extend(outcome.result.get("partial_unexpected_list") or [])
-        return list(failed.items())
-
-    def _batches(self):
-        if self._batch_definition is None:
-            import great_expectations as gx
-            from great_expectations.data_context.types.base import ProgressBarsConfig
-
-            context = gx.get_context(mode="ephemeral")
-            context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-            asset = context.data_sources.add_pandas("landing").add_dataframe_asset("staged_batch")
-            self._batch_definition = asset.add_batch_definition_whole_dataframe("whole_batch")
-        return self._batch_definition
-
-    def _suite(self, feed: Feed):
-        if feed.name not in self._suites:
-            import great_expectations as gx
-
-            suite = gx.ExpectationSuite(name=f"landing_{feed.name}")
-            for check in checks_for(feed):
-                suite.add_expectation(_expectation(gx, check))
-            self._suites[feed.name] = suite
-        return self._suites[feed.name]
+        specs = [
+            Spec(c.kind, c.column, c.frame_column, c.reason, c.values, c.pattern) for c in checks_for(feed)
+        ]
+        return [
+            (checks[(kind, column)], values)
+            for kind, column, values in gx_process().failed(feed.name, specs, frame)
+        ]
 
 
 def record_failures(con, feed: Feed, unexpected: list[tuple[Check, list]]) -> None:
@@ -313,7 +278,9 @@ def record_failures(con, feed: Feed, unexpected: list[tuple[Check, list]]) -> No
     )
     for check, values in unexpected:
         expression = frame_expression(feed, check.frame_column)
-        where = f"{expression} IS NULL" if check.kind == "not_null" else f"list_contains($values, {expression})"
+        where = (
+            f"{expression} IS NULL" if check.kind == "not_null" else f"list_contains($values, {expression})"
+        )
         con.execute(
             f"""INSERT INTO _gx_failures
                 SELECT _line, $column, $reason, $code, $expectation FROM _stage WHERE {where}""",
@@ -334,26 +301,25 @@ def _distinct(values) -> list[str | None]:
 
 @cache
 def shared_validator() -> Validator:
-    """One validator per process: GX's setup (and its temporary docs folder) happens once."""
+    """One validator per process: the verdicts it keeps serve every ingest of the process."""
     return Validator()
 
 
-def _expectation(gx, check: Check):
-    meta = {"column": check.column, "reason": check.reason, "kind": check.kind}
-    if check.kind == "not_null":
-        return gx.expectations.ExpectColumnValuesToNotBeNull(column=check.frame_column, meta=meta)
-    if check.kind == "in_set":
-        return gx.expectations.ExpectColumnValuesToBeInSet(
-            column=check.frame_column, value_set=list(check.values), meta=meta
-        )
-    return gx.expectations.ExpectColumnValuesToMatchRegex(
-        column=check.frame_column, regex=f"^(?:{check.pattern})$", meta=meta
-    )
+_GX_PROCESS: tuple[int, GxProcess] | None = None
+_GX_PROCESS_LOCK = threading.Lock()
 
 
-def _raised(info) -> bool:
-    if not info:
-        return False
-    if "raised_exception" in info:
-        return bool(info["raised_exception"])
-    return any(isinstance(v, dict) and v.get("raised_exception") for v in info.values())
+def gx_process() -> GxProcess:
+    """GX's process, one per process of ours (a process forked from this one starts its own), ended when
+    ours ends."""
+    global _GX_PROCESS
+    with _GX_PROCESS_LOCK:
+        if _GX_PROCESS is None or _GX_PROCESS[0] != os.getpid():
+            _GX_PROCESS = (os.getpid(), GxProcess())
+            atexit.register(_GX_PROCESS[1].close)
+        return _GX_PROCESS[1]
+
+
+def gx_process_started() -> bool:
+    """Whether this process has started GX's (GX's import is paid only when a file is new)."""
+    return _GX_PROCESS is not None and _GX_PROCESS[0] == os.getpid()
