@@ -114,6 +114,21 @@ def test_the_lookups_floor_looks_up_every_event_of_the_week(tmp_path):
     assert floor["events"] == 11 and floor["seconds"] >= 0 and not floor.get("error")
 
 
+def test_the_ingest_floor_reads_types_and_writes_every_access_log_row(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "access_log").mkdir(parents=True)
+    (landing / "students").mkdir()
+    header = "event_id,occurred_at,actor_id,actor_type,student_id,action,source_system,document_id,category\n"
+    rows = "".join(f"e{i},2026-11-1{i}T09:00:00+01:00,t1,staff,s1,view,sis,d1,grades\n" for i in range(3))
+    (landing / "access_log" / "a.csv").write_text(header + rows)
+    (landing / "access_log" / "b.csv").write_text(header + rows.replace("e", "f"))
+    (landing / "students" / "s.csv").write_text("student_id,school_id,birth_date\ns1,x,2010-01-01\n")
+    floor = harness.measure("ingest_floor", "--db", tmp_path / "floor.duckdb", "--landing", landing)
+    assert not floor.get("error")
+    assert floor["files"] == 2 and floor["access_rows"] == 6 and floor["access_rows_per_second"] > 0
+    assert not (tmp_path / "floor.duckdb").exists()  # a scratch file, removed
+
+
 def test_a_failing_stage_is_an_error_entry_not_a_crash(tmp_path):
     failed = harness.measure("scan", "--db", tmp_path / "missing" / "w.duckdb")
     assert failed["seconds"] is None and failed["error"]
@@ -124,6 +139,7 @@ def test_a_failing_stage_is_an_error_entry_not_a_crash(tmp_path):
 CANNED = {
     "generate": {"seconds": 30.0},
     "ingest": {"seconds": 10.0, "access_rows": 1_000_040, "access_rows_per_second": 100_004},
+    "ingest_floor": {"seconds": 2.0, "files": 1, "access_rows": 1_000_040, "access_rows_per_second": 500_020},
     "ingest_profile": {"seconds": 12.0, "functions": [{"function": "readers.py:1 read", "own_seconds": 5.0,
                                                        "calls": 1}]},
     "checks": {"seconds": 3.0, "findings": 100, "accesses_judged": 1_000_040},
@@ -180,6 +196,8 @@ def test_a_run_writes_every_stage_and_a_verdict_for_every_target(tmp_path, canne
     assert "held back by ingest" in end_to_end["note"] and end_to_end["profile"]
     pandas = next(t for t in report["targets"] if t["name"] == "uninvolved_vs_pandas_10M")
     assert "same result: yes" in pandas["note"]
+    ingest = next(t for t in report["targets"] if t["name"] == "ingest_rate_weekly")
+    assert "the floor (those files read strictly, typed and written, nothing else): 500,020 rows/s" in ingest["note"]
     checks = next(t for t in report["targets"] if t["name"] == "checks_vs_scan_10M")
     assert "take 1.20 s, 2.4x the scan, and the check phase is 2.5x them" in checks["note"]
 

@@ -16,6 +16,8 @@ Stages:
     uninvolved    ACCESS-UNINVOLVED alone: the week's populations and its query (rolled back)
     check_profile the check phase's steps timed one by one (rolled back)
     ingest_profile, reports_profile   that stage under cProfile: the functions with the most own time
+    ingest_floor  the access-log files read as strictly as ingest reads them, typed and written to a new
+                  warehouse file; no validation, no quarantine, no other feed: the floor for an ingest
     scan          the bare scan of access_log: the floor for any check over it
     floor         the lookups every access needs (document, student, a staff access's involvement and
                   role), counted, nothing written: the floor for a check that looks up each access
@@ -207,6 +209,53 @@ def _scan(args) -> dict:
     return {"seconds": seconds, "rows": rows, "all_columns_seconds": every_seconds}
 
 
+def _ingest_floor(args) -> dict:
+    """The least an ingest of the access-log files must do: read each one strictly (the reader's own
+    read_csv, every value text), give each column its contract type, and write the rows to a new
+    warehouse file, checkpointed."""
+    from pipelines.contract import FEEDS
+    from pipelines.ingest import readers
+    from pipelines.ingest.files import landing_files
+    from pipelines.ingest.sql import ident
+
+    target = Path(args.db)
+    target.unlink(missing_ok=True)
+    feed = FEEDS["access_log"]
+    files = [f.path for f in landing_files(Path(args.landing)) if f.feed == feed.name and f.format == "csv"]
+    con = _connect(target)
+
+    def load():
+        rows = 0
+        for path in files:
+            header = readers.csv_header(path)
+            typed = ", ".join(
+                f"TRY_CAST(c{i} AS {feed.column(name).sql_type}) AS {ident(name)}"
+                if name in feed.column_names
+                else f"c{i}"
+                for i, name in enumerate(header)
+            )
+            select = f"SELECT {typed} FROM {readers.csv_records_sql(path, header)}"
+            if rows == 0:
+                con.execute(f"CREATE OR REPLACE TABLE access_floor AS {select}")
+            else:
+                con.execute(f"INSERT INTO access_floor {select}")
+            rows = con.execute("SELECT count(*) FROM access_floor").fetchone()[0]
+        con.execute("CHECKPOINT")
+        return rows
+
+    try:
+        rows, seconds = _timed(load)
+    finally:
+        con.close()
+        target.unlink(missing_ok=True)
+    return {
+        "seconds": seconds,
+        "files": len(files),
+        "access_rows": rows,
+        "access_rows_per_second": round(rows / seconds) if seconds else None,
+    }
+
+
 def _floor(args) -> dict:
     from pipelines.bench.profile import lookups_floor
 
@@ -286,6 +335,7 @@ STAGES = {
     "reports_profile": _cprofiled(_reports),
     "scan": _scan,
     "floor": _floor,
+    "ingest_floor": _ingest_floor,
     "pandas_uninvolved": _pandas_uninvolved,
     "replicate": _replicate,
 }

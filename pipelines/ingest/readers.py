@@ -212,11 +212,11 @@ def read_csv_records(con, path: Path, header: list[str], delim: str = ",") -> bo
     True when every record is one line and none was rejected: then row i starts on line i + 2 (plus
     the header's line breaks)."""
     raw_columns = [f"c{i}" for i in range(len(header))]
-    _read_csv(con, f"CREATE OR REPLACE TEMP TABLE _csv_raw AS SELECT * FROM {_csv_records(path, header, delim)}")
+    _read_csv(con, f"CREATE OR REPLACE TEMP TABLE _csv_raw AS SELECT * FROM {csv_records_sql(path, header, delim)}")
     return _csv_lines(con, raw_columns, header_newlines=_header_newlines(header))
 
 
-def _csv_records(path: Path, header: list[str], delim: str = ",") -> str:
+def csv_records_sql(path: Path, header: list[str], delim: str = ",") -> str:
     """The file's records read strictly, every value text, columns c0, c1, ... by position; records that
     are no row go to `_csv_rejects`. Select every column, even one the contract does not know: DuckDB
     checks (for UTF-8, say) only the columns it reads."""
@@ -228,7 +228,7 @@ def _csv_records(path: Path, header: list[str], delim: str = ",") -> str:
 
 
 def _read_csv(con, statement: str) -> None:
-    """Run a statement that reads `_csv_records`."""
+    """Run a statement that reads `csv_records_sql`."""
     con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_reject_scans")
     try:
         con.execute(statement)
@@ -272,7 +272,7 @@ def _stage_one_line_records(
         con,
         _stage_sql(
             feed,
-            f"{_csv_records(path, header, delim)} r",
+            f"{csv_records_sql(path, header, delim)} r",
             "NULL::BIGINT",
             columns,
             lambda c: f"r.{ident(c)}",
