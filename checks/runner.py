@@ -211,6 +211,10 @@ def check_week(con, week: str, settings: Settings, selected, timed=_untimed) -> 
         con.execute(
             "INSERT INTO week_rejected_files SELECT ?, feed, path, file_hash FROM _week_rejected", [week]
         )
+        # when the week was checked: the published copy republishes the explanations of a week checked
+        # since it was made (pipelines.published)
+        con.execute("DELETE FROM audit_runs WHERE week = ? AND stage = 'check'", [week])
+        con.execute("INSERT INTO audit_runs VALUES (?, 'check', current_timestamp, NULL)", [week])
 
     timed("precedence and findings", findings)
     per_rule = dict(con.execute("SELECT rule_id, count(*) FROM week_findings GROUP BY rule_id").fetchall())

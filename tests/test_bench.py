@@ -129,6 +129,18 @@ def test_the_ingest_floor_reads_types_and_writes_every_access_log_row(tmp_path):
     assert not (tmp_path / "floor.duckdb").exists()  # a scratch file, removed
 
 
+def test_the_publish_stage_builds_the_copy_then_brings_it_up_to_date_and_removes_it(tmp_path):
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    small_board(con)
+    check(con)
+    con.close()
+    publish = harness.measure("publish", "--db", db)
+    assert not publish.get("error")
+    assert publish["built_seconds"] == publish["seconds"] > 0 and publish["updated_seconds"] > 0
+    assert not (tmp_path / "w.published.duckdb").exists()  # the bench's copy, removed
+
+
 def test_a_failing_stage_is_an_error_entry_not_a_crash(tmp_path):
     failed = harness.measure("scan", "--db", tmp_path / "missing" / "w.duckdb")
     assert failed["seconds"] is None and failed["error"]
@@ -143,6 +155,7 @@ CANNED = {
     "ingest_profile": {"seconds": 12.0, "functions": [{"function": "readers.py:1 read", "own_seconds": 5.0,
                                                        "calls": 1}]},
     "checks": {"seconds": 3.0, "findings": 100, "accesses_judged": 1_000_040},
+    "publish": {"seconds": 1.0, "built_seconds": 1.0, "updated_seconds": 0.1},
     "check_profile": {"seconds": 3.0, "steps": [{"step": "prepare: week populations", "seconds": 1.0}],
                       "signal_seconds": 0.2, "step_seconds": 2.9},
     "reports": {"seconds": 4.0, "files": 7},
@@ -174,7 +187,7 @@ def test_a_run_writes_every_stage_and_a_verdict_for_every_target(tmp_path, canne
     harness.run(["weekly", "year", "sector"], tmp_path, say=lambda text: None)
     report = json.loads((tmp_path / "bench.json").read_text())
     assert set(report["sizes"]) == {"weekly", "year", "sector"}
-    assert {"generate", "ingest", "checks", "reports", "end_to_end", "scan", "floor", "uninvolved",
+    assert {"generate", "ingest", "checks", "publish", "reports", "end_to_end", "scan", "floor", "uninvolved",
             "pandas_uninvolved"} <= set(report["sizes"]["weekly"]["stages"])
     assert "replicate" in report["sizes"]["sector"]["stages"]
     assert "ingest" not in report["sizes"]["sector"]["stages"]  # the check phase starts from a warehouse
@@ -200,6 +213,8 @@ def test_a_run_writes_every_stage_and_a_verdict_for_every_target(tmp_path, canne
     assert "the floor (those files read strictly, typed and written, nothing else): 500,020 rows/s" in ingest["note"]
     checks = next(t for t in report["targets"] if t["name"] == "checks_vs_scan_10M")
     assert "take 1.20 s, 2.4x the scan, and the check phase is 2.5x them" in checks["note"]
+    # a size without a run of its own shows what a run would take: its stages in a run's order, summed
+    assert "| year | end_to_end | 18.0 | | | | sum of ingest, checks, publish, reports |" in harness.table(report)
 
 
 def test_a_generated_size_is_reused_when_its_flags_are_the_same(tmp_path, canned):

@@ -11,6 +11,8 @@ Stages:
     generate      `schoolaudit generate` with the size's flags (--generate-args, JSON list)
     ingest        ingest_landing (reading, Great Expectations validation, quarantine, load)
     checks        run_checks for the week (the whole catalogue, precedence, explanations)
+    publish       the published copy for the review app (pipelines.published), built anew, then brought
+                  up to date with nothing changed (what every later week pays beside its own changes)
     reports       write_outputs for the week (CSV files, both reports in HTML and PDF)
     end_to_end    `schoolaudit run` (ingest, checks, reports through the Dagster job) on a new warehouse
     uninvolved    ACCESS-UNINVOLVED alone: the week's populations and its query (rolled back)
@@ -147,6 +149,22 @@ def _checks(args) -> dict:
     finally:
         con.close()
     return {"seconds": seconds, "findings": result.findings, "accesses_judged": judged}
+
+
+def _publish(args) -> dict:
+    """The published copy built anew (none beside the warehouse), then brought up to date with nothing
+    changed since: what a run after the checks pays the first time, and every week after."""
+    from pipelines.published import publish, published_path
+
+    con = _connect(args.db)
+    try:
+        published_path(args.db).unlink(missing_ok=True)
+        _, built = _timed(lambda: publish(con, args.db))
+        _, updated = _timed(lambda: publish(con, args.db))
+    finally:
+        con.close()
+        published_path(args.db).unlink(missing_ok=True)
+    return {"seconds": built, "built_seconds": built, "updated_seconds": updated}
 
 
 def _reports(args) -> dict:
@@ -327,6 +345,7 @@ STAGES = {
     "generate": _generate,
     "ingest": _ingest,
     "checks": _checks,
+    "publish": _publish,
     "reports": _reports,
     "end_to_end": _end_to_end,
     "uninvolved": _uninvolved,
