@@ -260,7 +260,7 @@ def evaluate(results: dict) -> list[Target]:
     if e2e is not None:
         t.measured = f"{e2e:.1f} s"
         t.verdict = "met" if e2e < 15 else "missed"
-        parts = {s: _seconds(results, "weekly", s) for s in ("ingest", "checks", "reports")}
+        parts = {s: _seconds(results, "weekly", s) for s in RUN_STAGES}
         parts = {k: v for k, v in parts.items() if v is not None}
         if parts:
             worst = max(parts, key=parts.get)
