@@ -98,16 +98,21 @@ def test_the_copy_brought_up_to_date_is_the_copy_a_new_build_makes(work, monkeyp
     assert sorted(week for week, _ in state) == [EARLIER_WEEK, DEMO_WEEK]
 
 
-@pytest.mark.parametrize("made_by", ["another format", "code from before copies were brought up to date"])
+@pytest.mark.parametrize(
+    "made_by", ["another format", "code from before copies were brought up to date", "no DuckDB at all"]
+)
 def test_a_copy_the_code_cannot_bring_up_to_date_is_built_anew_in_a_new_file(work, made_by):
     db, target = work / DB, published.published_path(work / DB)
-    old = duckdb.connect(str(target))
-    if made_by == "another format":
-        old.execute("UPDATE published_format SET format = 'another'")
+    if made_by == "no DuckDB at all":
+        target.write_bytes(b"what a former format held, in a file DuckDB cannot open" * 100)
     else:
-        old.execute("DROP TABLE published_format")
-    old.execute("CREATE TABLE leftover AS SELECT 'what a former format held' AS text")
-    old.close()
+        old = duckdb.connect(str(target))
+        if made_by == "another format":
+            old.execute("UPDATE published_format SET format = 'another'")
+        else:
+            old.execute("DROP TABLE published_format")
+        old.execute("CREATE TABLE leftover AS SELECT 'what a former format held' AS text")
+        old.close()
 
     con = connect(db)
     try:
